@@ -1,0 +1,29 @@
+// createActivities(deps): every activity of the `orders` task queue, built from injected clients (no singletons).
+import { createDashboardActivities, type DashboardWriter } from './dashboard';
+import { createEnrichmentActivities } from './enrichment';
+import { createFulfillmentActivities } from './fulfillment';
+import { createPaymentActivities } from './payment';
+import type { PaymentApi } from '../src/clients/payment-api';
+import type { PimApi } from '../src/clients/pim-api';
+import type { FulfillmentPublisher } from '../src/kafka/fulfillment-publisher';
+
+export interface OrderActivityDeps {
+  pim: PimApi;
+  payments: PaymentApi;
+  publisher: FulfillmentPublisher;
+  store: DashboardWriter;
+}
+
+export function createOrderActivities(deps: OrderActivityDeps) {
+  return {
+    ...createEnrichmentActivities(deps),
+    ...createPaymentActivities(deps),
+    ...createFulfillmentActivities(deps),
+    ...createDashboardActivities(deps),
+  };
+}
+export type OrderActivities = ReturnType<typeof createOrderActivities>;
+
+export { createCommerceActivities, type CommerceActivities, type ValidationResult } from './commerce';
+export type { EnrichmentResult } from './enrichment';
+export type { CaptureVerdict } from './payment';

@@ -1,0 +1,36 @@
+// One error taxonomy for activities and workflows: every failure is an ApplicationFailure with an UPPER_SNAKE type.
+import { ApplicationFailure, type Duration } from '@temporalio/common';
+
+export const ErrorType = {
+  /** Commerce App has no such order (yet): retried for a grace period, then a validation reason. */
+  COMMERCE_ORDER_NOT_FOUND: 'COMMERCE_ORDER_NOT_FOUND',
+  /** 429 from an upstream: retried after its Retry-After. */
+  UPSTREAM_RATE_LIMITED: 'UPSTREAM_RATE_LIMITED',
+  /** 5xx, timeout or connection error from an upstream: retried with backoff. */
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  /** An upstream answered something outside its contract: not retried, an operator must look. */
+  UPSTREAM_CONTRACT_VIOLATION: 'UPSTREAM_CONTRACT_VIOLATION',
+  /** The broker did not take the fulfillment message: retried. */
+  FULFILLMENT_PUBLISH_FAILED: 'FULFILLMENT_PUBLISH_FAILED',
+  /** The dashboard store is unreachable: retried. */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+} as const;
+export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+
+export interface FailureOptions {
+  nonRetryable?: boolean;
+  cause?: Error;
+  nextRetryDelay?: Duration;
+  details?: unknown[];
+}
+
+export function failure(type: ErrorType, message: string, options: FailureOptions = {}): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: options.nonRetryable ?? false,
+    ...(options.cause ? { cause: options.cause } : {}),
+    ...(options.nextRetryDelay !== undefined ? { nextRetryDelay: options.nextRetryDelay } : {}),
+    ...(options.details ? { details: options.details } : {}),
+  });
+}

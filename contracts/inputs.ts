@@ -1,0 +1,28 @@
+// Schemas of the two inbound webhooks (contract §4). Unknown extra fields are stripped, missing or mistyped ones fail.
+import { z } from 'zod';
+
+const nonEmpty = z.string().trim().min(1).max(128);
+
+export const OrderItemInput = z.object({
+  item_id: nonEmpty,
+  // The webhook may carry a bad quantity (0, 1.5, -2): that is a business mismatch found by validation, not a 400.
+  quantity: z.number().finite(),
+});
+export type OrderItemInput = z.infer<typeof OrderItemInput>;
+
+export const CommerceWebhookV1 = z.object({
+  customer_id: nonEmpty,
+  order: z.object({
+    order_id: nonEmpty,
+    items: z.array(OrderItemInput).min(1).max(500),
+  }),
+});
+export type CommerceWebhookV1 = z.infer<typeof CommerceWebhookV1>;
+
+export const PaymentCaptureV1 = z.object({
+  customer_id: nonEmpty,
+  rrn: nonEmpty,
+  amount_cents: z.number().int().nonnegative(),
+  metadata: z.object({ order_id: nonEmpty }),
+});
+export type PaymentCaptureV1 = z.infer<typeof PaymentCaptureV1>;

@@ -1,0 +1,79 @@
+// The order's public shapes: lifecycle statuses (contract §6), the dashboard record and the Kafka message (§7).
+import { z } from 'zod';
+
+export const OrderStatus = z.enum([
+  'AWAITING_ORDER',
+  'VALIDATING',
+  'NEEDS_CORRECTION',
+  'ENRICHING',
+  'AWAITING_PAYMENT',
+  'FORWARDING',
+  'FORWARDED',
+  'CANCELLED',
+  'EXPIRED',
+]);
+export type OrderStatus = z.infer<typeof OrderStatus>;
+
+export const TERMINAL_STATUSES: readonly OrderStatus[] = ['FORWARDED', 'CANCELLED', 'EXPIRED'];
+
+/** One named reason why an order does not match the Commerce App's record. */
+export const ValidationError = z.object({
+  code: z.enum([
+    'order_not_found',
+    'customer_mismatch',
+    'item_missing',
+    'item_unexpected',
+    'quantity_mismatch',
+    'quantity_not_positive_integer',
+    'item_unknown_in_pim',
+  ]),
+  item_id: z.string().optional(),
+  detail: z.string(),
+});
+export type ValidationError = z.infer<typeof ValidationError>;
+
+export const DashboardItem = z.object({
+  item_id: z.string(),
+  quantity: z.number(),
+  sku_id: z.string().optional(),
+  brand_code: z.string().optional(),
+});
+export type DashboardItem = z.infer<typeof DashboardItem>;
+
+export const HistoryEntry = z.object({
+  status: OrderStatus,
+  at: z.string(),
+  reason: z.string().optional(),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+export const DashboardRecord = z.object({
+  order_id: z.string(),
+  customer_id: z.string(),
+  status: OrderStatus,
+  status_reason: z.string().nullable(),
+  items: z.array(DashboardItem),
+  payment: z.object({ rrn: z.string(), amount_cents: z.number(), captured_at: z.string() }).optional(),
+  validation_errors: z.array(ValidationError),
+  submitted_at: z.string(),
+  expires_at: z.string(),
+  updated_at: z.string(),
+  history: z.array(HistoryEntry),
+});
+export type DashboardRecord = z.infer<typeof DashboardRecord>;
+
+export const EnrichedItem = z.object({
+  item_id: z.string(),
+  sku_id: z.string(),
+  brand_code: z.string(),
+  quantity: z.number(),
+});
+export type EnrichedItem = z.infer<typeof EnrichedItem>;
+
+export const FulfillmentMessage = z.object({
+  customer_id: z.string(),
+  order_id: z.string(),
+  payment_details: z.object({ rrn: z.string() }),
+  items: z.array(EnrichedItem),
+});
+export type FulfillmentMessage = z.infer<typeof FulfillmentMessage>;

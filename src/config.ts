@@ -1,0 +1,110 @@
+// The service's whole configuration, read once from the environment (contract §2) and validated with named errors.
+import ms from 'ms';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const DEV_SECRETS = {
+  COMMERCE_WEBHOOK_SECRET: 'dev-commerce-webhook-secret',
+  PAYMENT_WEBHOOK_SECRET: 'dev-payment-webhook-secret',
+  SUPPORT_API_TOKEN: 'dev-support-api-token',
+} as const;
+
+/** The built-in simulators' fixed ports (`npm run simulators`); `npm start` passes the real URLs explicitly. */
+export const DEFAULT_API_URLS = {
+  COMMERCE_API_URL: 'http://127.0.0.1:4001',
+  PIM_API_URL: 'http://127.0.0.1:4002',
+  PAYMENT_API_URL: 'http://127.0.0.1:4003',
+} as const;
+
+const duration = (fallback: string) => z.string().default(fallback).transform((value, ctx) => {
+  const parsed = ms(value as ms.StringValue);
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a positive duration like 30d, 8s or 250ms` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+const secret = z.string().min(1);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker is host:port')).min(1)),
+  FULFILLMENT_TOPIC: z.string().min(1).default('order-fulfillment'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  OMS_DATA_DIR: z.string().default('.data'),
+  COMMERCE_API_URL: url.default(DEFAULT_API_URLS.COMMERCE_API_URL),
+  PIM_API_URL: url.default(DEFAULT_API_URLS.PIM_API_URL),
+  PAYMENT_API_URL: url.default(DEFAULT_API_URLS.PAYMENT_API_URL),
+  COMMERCE_API_RPS: z.coerce.number().positive().max(10_000).default(150),
+  ORDER_TTL: duration('30d'),
+  PAYMENT_CAPTURE_WINDOW: duration('30d'),
+  COMMERCE_WEBHOOK_SECRET: secret.default(DEV_SECRETS.COMMERCE_WEBHOOK_SECRET),
+  PAYMENT_WEBHOOK_SECRET: secret.default(DEV_SECRETS.PAYMENT_WEBHOOK_SECRET),
+  SUPPORT_API_TOKEN: secret.default(DEV_SECRETS.SUPPORT_API_TOKEN),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+});
+
+export interface Config {
+  nodeEnv: string;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  temporal: { address: string; namespace: string };
+  kafka: { brokers: string[]; topic: string };
+  store: { databaseUrl: string | undefined; dataDir: string };
+  apis: { commerceUrl: string; pimUrl: string; paymentUrl: string };
+  commerceApiRps: number;
+  windows: { orderTtlMs: number; paymentCaptureWindowMs: number };
+  secrets: { commerceWebhook: string; paymentWebhook: string; supportApiToken: string };
+  http: { port: number; host: string };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Empty strings count as unset, as most deploy tools write them for optional variables. */
+function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = EnvSchema.safeParse(withoutEmpty(env));
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = result.data;
+  if (e.NODE_ENV === 'production') {
+    const devDefaults = (Object.keys(DEV_SECRETS) as Array<keyof typeof DEV_SECRETS>).filter(
+      (name) => env[name] === undefined || env[name] === '' || env[name] === DEV_SECRETS[name],
+    );
+    if (devDefaults.length > 0) {
+      throw new ConfigError(`Invalid environment:\n${devDefaults.map((n) => `  ${n}: must be set to a real secret when NODE_ENV=production`).join('\n')}`);
+    }
+  }
+  return {
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
+    kafka: { brokers: e.KAFKA_BROKERS, topic: e.FULFILLMENT_TOPIC },
+    store: { databaseUrl: e.DATABASE_URL, dataDir: path.resolve(e.OMS_DATA_DIR, 'dashboard') },
+    apis: { commerceUrl: e.COMMERCE_API_URL, pimUrl: e.PIM_API_URL, paymentUrl: e.PAYMENT_API_URL },
+    commerceApiRps: e.COMMERCE_API_RPS,
+    windows: { orderTtlMs: e.ORDER_TTL, paymentCaptureWindowMs: e.PAYMENT_CAPTURE_WINDOW },
+    secrets: {
+      commerceWebhook: e.COMMERCE_WEBHOOK_SECRET,
+      paymentWebhook: e.PAYMENT_WEBHOOK_SECRET,
+      supportApiToken: e.SUPPORT_API_TOKEN,
+    },
+    http: { port: e.PORT, host: e.HOST },
+  };
+}

@@ -1,0 +1,38 @@
+// The gateway as a Fastify application: plugins first, then routes by resource. server.ts only listens and closes.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from '../logger';
+import type { DashboardStore } from '../store/dashboard-store';
+import type { OrderEventSink } from '../temporal/order-events';
+import { problemErrors } from './plugins/problem-errors';
+import { BODY_LIMIT_BYTES, rawJsonBody } from './plugins/raw-json-body';
+import { healthRoutes, type ReadinessCheck } from './routes/health';
+import { orderRoutes } from './routes/orders';
+import { webhookRoutes } from './routes/webhooks';
+
+export interface GatewayDeps {
+  logger: Logger | false;
+  events: OrderEventSink;
+  store: Pick<DashboardStore, 'get' | 'listByCustomer' | 'listByStatus'>;
+  secrets: { commerceWebhook: string; paymentWebhook: string; supportApiToken: string };
+  readiness: Record<string, ReadinessCheck>;
+}
+
+export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast keeps the instance's default generics for callers.
+    ...(deps.logger === false ? { logger: false } : { loggerInstance: deps.logger as FastifyBaseLogger }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Behind a load balancer the request id comes from it; otherwise Fastify makes one.
+    requestIdHeader: 'x-request-id',
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(problemErrors);
+  await app.register(rawJsonBody);
+  await app.register(healthRoutes, { checks: deps.readiness });
+  await app.register(webhookRoutes, { events: deps.events, secrets: deps.secrets });
+  await app.register(orderRoutes, { store: deps.store, supportApiToken: deps.secrets.supportApiToken });
+  return app;
+}

@@ -1,0 +1,57 @@
+// Read side for the dashboard and the support team: records from the store, behind the Bearer token.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { DashboardRecord, OrderStatus } from '../../../contracts';
+import type { DashboardStore } from '../../store/dashboard-store';
+import { requireBearer } from '../plugins/auth';
+import { HttpProblem, type ProblemBody } from '../problem';
+
+export interface OrderRouteOptions {
+  store: Pick<DashboardStore, 'get' | 'listByCustomer' | 'listByStatus'>;
+  supportApiToken: string;
+}
+
+const OrderList = z.object({ orders: z.array(DashboardRecord) });
+const Limit = z.coerce.number().int().min(1).max(500).default(100);
+
+export const orderRoutes: FastifyPluginAsyncZod<OrderRouteOptions> = async (app, opts) => {
+  app.addHook('onRequest', requireBearer(opts.supportApiToken));
+  const problem = { 401: z.custom<ProblemBody>(), 404: z.custom<ProblemBody>() };
+
+  app.get(
+    '/v1/orders/:order_id',
+    { schema: { tags: ['orders'], summary: 'Dashboard record of one order', params: z.object({ order_id: z.string().min(1) }), response: { 200: DashboardRecord, ...problem } } },
+    async (request) => {
+      const record = await opts.store.get(request.params.order_id);
+      if (!record) throw new HttpProblem(404, 'order-not-found', `no order ${request.params.order_id}`);
+      return record;
+    },
+  );
+
+  app.get(
+    '/v1/customers/:customer_id/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: "A customer's orders, newest first",
+        params: z.object({ customer_id: z.string().min(1) }),
+        querystring: z.object({ limit: Limit }),
+        response: { 200: OrderList, ...problem },
+      },
+    },
+    async (request) => ({ orders: await opts.store.listByCustomer(request.params.customer_id, { limit: request.query.limit }) }),
+  );
+
+  app.get(
+    '/v1/support/orders',
+    {
+      schema: {
+        tags: ['support'],
+        summary: 'The support queue: orders in one status, oldest first',
+        querystring: z.object({ status: OrderStatus.default('NEEDS_CORRECTION'), limit: Limit }),
+        response: { 200: OrderList, ...problem },
+      },
+    },
+    async (request) => ({ orders: await opts.store.listByStatus(request.query.status, { limit: request.query.limit }) }),
+  );
+};

@@ -1,0 +1,42 @@
+// The dashboard store's SQL schema, applied idempotently each time a store opens, on PGlite and PostgreSQL alike.
+// Names are unqualified on purpose: the connection's search_path picks the schema (tests isolate themselves that way).
+
+/**
+ * Any fixed number shared by every process that opens the store: the schema script takes this advisory lock
+ * first, because concurrent CREATE … IF NOT EXISTS on PostgreSQL can still fail on a catalog unique index when
+ * a worker and a gateway start together. The lock lasts until the script's transaction ends.
+ */
+const SCHEMA_LOCK_KEY = 740_215_001;
+
+/**
+ * One row per order. `record` is the whole dashboard record and the only thing read back; the other columns
+ * are copies of its fields that the queries filter and sort on, written by the same statement so they never drift.
+ * `status` is text without a CHECK list: new statuses (vNext's RISK_REVIEW) must not need a migration.
+ * `revision` is the writer's monotonic counter that makes retried and reordered writes harmless.
+ * Ids are COLLATE "C" (byte order): the order_id tie-break then sorts alike on PGlite and on a server whose
+ * default collation is, say, en_US, and the indexes do not depend on the OS's locale data (glibc upgrades).
+ *
+ * Later changes append idempotent statements here (ALTER TABLE … ADD COLUMN IF NOT EXISTS, CREATE INDEX IF NOT
+ * EXISTS); nothing is ever edited in place, so every existing database converges on the same shape.
+ */
+export const DASHBOARD_SCHEMA_SQL = `
+SELECT pg_advisory_xact_lock(${SCHEMA_LOCK_KEY});
+
+CREATE TABLE IF NOT EXISTS dashboard_orders (
+  order_id     text COLLATE "C" PRIMARY KEY,
+  customer_id  text COLLATE "C" NOT NULL,
+  status       text COLLATE "C" NOT NULL,
+  revision     bigint           NOT NULL CHECK (revision >= 0),
+  submitted_at timestamptz      NOT NULL,
+  updated_at   timestamptz      NOT NULL,
+  record       jsonb            NOT NULL
+);
+
+-- listByCustomer: equality on customer, newest first; order_id breaks ties so pages are stable.
+CREATE INDEX IF NOT EXISTS dashboard_orders_customer_submitted_idx
+  ON dashboard_orders (customer_id, submitted_at DESC, order_id DESC);
+
+-- listByStatus: equality on status, oldest first (a work queue for support).
+CREATE INDEX IF NOT EXISTS dashboard_orders_status_submitted_idx
+  ON dashboard_orders (status, submitted_at, order_id);
+`;

@@ -1,0 +1,22 @@
+// The one seam for workflow tests: a time-skipping Temporal test environment and a prebuilt workflow bundle.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTES } from '../../contracts';
+import { ensureTimeSkippingServer } from '../../src/devstack/tools';
+import { WORKFLOWS_PATH } from '../../src/worker/create-workers';
+
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const executable = await ensureTimeSkippingServer((m) => process.stderr.write(`${m}\n`));
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+  // The Java test server rejects unregistered search attributes, as a real cluster does; register ours.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(Object.keys(SEARCH_ATTRIBUTES).map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+  });
+  return env;
+}
+
+export function bundleOrderWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+}

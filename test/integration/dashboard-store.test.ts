@@ -1,0 +1,481 @@
+// Integration suite of the dashboard store: the same cases against embedded PGlite and a real PostgreSQL server.
+// PostgreSQL comes from TEST_DATABASE_URL (.ci/postgres.sh); under CI its absence fails the run instead of skipping.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DashboardRecord, OrderStatus } from '../../contracts';
+import {
+  DEFAULT_LIST_LIMIT,
+  MAX_LIST_LIMIT,
+  openDashboardStore,
+  type DashboardStore,
+  type OpenDashboardStoreOptions,
+} from '../../src/store/dashboard-store';
+import { DataDirLockedError, openPgClient, openSqlClient } from '../../src/store/sql-client';
+
+const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
+const IN_CI = isSet(process.env.CI);
+// PGlite runs initdb (≈2 s, more on a busy 2-core CI machine) for every fresh data dir.
+const SETUP_TIMEOUT_MS = 60_000;
+
+/** An isolated place for one store: its own data dir, or its own PostgreSQL schema. */
+interface Space {
+  options: OpenDashboardStoreOptions;
+  dispose(): Promise<void>;
+}
+
+interface Engine {
+  name: string;
+  /** Why this engine cannot run here, if it cannot. */
+  missing: string | undefined;
+  newSpace(): Promise<Space>;
+}
+
+const pglite: Engine = {
+  name: 'PGlite (embedded, file-backed)',
+  missing: undefined,
+  async newSpace() {
+    const base = await mkdtemp(join(tmpdir(), 'oms-dashboard-'));
+    // A nested path that does not exist yet, like `.data/dashboard` on a fresh clone.
+    return {
+      options: { dataDir: join(base, 'data', 'dashboard') },
+      dispose: () => rm(base, { recursive: true, force: true }),
+    };
+  },
+};
+
+interface PgSpace extends Space {
+  /** The qualified name the store's table must have, if the store really works inside the space's schema. */
+  tableName: string;
+  /** `tableName` if that table exists (seen from another session), else null. */
+  locateTable(): Promise<string | null>;
+}
+
+/** A fresh schema, chosen through the connection's search_path: the store's own code path, isolated from other
+ * suites and from earlier runs on a reused machine. */
+async function newPgSpace(): Promise<PgSpace> {
+  if (!TEST_DATABASE_URL) throw new Error('unreachable: TEST_DATABASE_URL is unset');
+  const schema = `dashboard_test_${randomBytes(6).toString('hex')}`;
+  const admin = openPgClient(TEST_DATABASE_URL, { max: 1 });
+  try {
+    await admin.query(`CREATE SCHEMA ${schema}`);
+  } catch (err) {
+    await admin.close();
+    throw err;
+  }
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  const tableName = `${schema}.dashboard_orders`;
+  return {
+    options: { databaseUrl: url.toString(), dataDir: join(tmpdir(), 'oms-dashboard-unused') },
+    tableName,
+    async locateTable() {
+      const [row] = await admin.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [tableName]);
+      return row?.t ?? null;
+    },
+    async dispose() {
+      try {
+        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      } finally {
+        await admin.close();
+      }
+    },
+  };
+}
+
+const postgres: Engine = {
+  name: 'PostgreSQL server (TEST_DATABASE_URL)',
+  missing: TEST_DATABASE_URL ? undefined : 'TEST_DATABASE_URL is unset: run `bash .ci/postgres.sh` and export its last line',
+  newSpace: newPgSpace,
+};
+
+/**
+ * Registers, for an engine that cannot run here, a test that fails under CI (CI must never silently lose a
+ * suite) or a visibly skipped one elsewhere; returns whether the engine can run.
+ */
+function engineAvailable(engine: Engine): boolean {
+  const { missing } = engine;
+  if (missing === undefined) return true;
+  if (IN_CI) {
+    it(`runs against ${engine.name} in CI`, () => {
+      throw new Error(`CI must never skip the ${engine.name} suite: ${missing}`);
+    });
+  } else {
+    it.skip(`skipped: ${missing}`, () => {});
+  }
+  return false;
+}
+
+describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
+  if (!engineAvailable(engine)) return;
+
+  let space: Space;
+  let store: DashboardStore;
+  // Every test uses its own ids, so tests sharing the suite's store never see each other's orders.
+  const ids = idFactory();
+
+  beforeAll(async () => {
+    space = await engine.newSpace();
+    store = await openDashboardStore(space.options);
+  }, SETUP_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await store?.close();
+    await space?.dispose();
+  });
+
+  it('answers ping', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  it('round-trips every field of a record with payment', async () => {
+    const record = fullRecord(ids.order(), ids.customer());
+    expect(await store.save(record, 1)).toEqual({ applied: true });
+    expect(await store.get(record.order_id)).toStrictEqual(record);
+  });
+
+  it('round-trips a record without payment (the key stays absent)', async () => {
+    const record = makeRecord({ order_id: ids.order(), customer_id: ids.customer(), status: 'AWAITING_PAYMENT' });
+    expect('payment' in record).toBe(false);
+    await store.save(record, 1);
+    const read = await store.get(record.order_id);
+    expect(read).toStrictEqual(record);
+    expect(read !== undefined && 'payment' in read).toBe(false);
+  });
+
+  it('returns undefined for an unknown order', async () => {
+    expect(await store.get(ids.order())).toBeUndefined();
+  });
+
+  it('drops fields the contract does not know and rejects malformed records before writing', async () => {
+    const record = makeRecord({ order_id: ids.order(), customer_id: ids.customer() });
+    const withExtra = { ...record, customer_email: 'someone@example.test' };
+    await store.save(withExtra, 1);
+    expect(await store.get(record.order_id)).toStrictEqual(record);
+
+    const offsetLess = { ...record, order_id: ids.order(), submitted_at: '2026-03-01 10:00:00' };
+    await expect(store.save(offsetLess, 1)).rejects.toThrow(/submitted_at/);
+    const badStatus = { ...record, order_id: ids.order(), status: 'SHIPPED' } as unknown as DashboardRecord;
+    await expect(store.save(badStatus, 1)).rejects.toThrow();
+    await expect(store.save(record, -1)).rejects.toThrow(RangeError);
+    await expect(store.save(record, 1.5)).rejects.toThrow(RangeError);
+    expect(await store.get(offsetLess.order_id)).toBeUndefined();
+  });
+
+  it('never lets an older or equal revision overwrite a newer one', async () => {
+    const orderId = ids.order();
+    const customerId = ids.customer();
+    const at = (rev: number, tag: string): DashboardRecord =>
+      makeRecord({ order_id: orderId, customer_id: customerId, status_reason: `rev ${rev} ${tag}` });
+
+    expect(await store.save(at(3, 'first'), 3)).toEqual({ applied: true });
+    expect(await store.save(at(2, 'late'), 2)).toEqual({ applied: false });
+    expect((await store.get(orderId))?.status_reason).toBe('rev 3 first');
+
+    expect(await store.save(at(3, 'retry'), 3)).toEqual({ applied: false });
+    expect((await store.get(orderId))?.status_reason).toBe('rev 3 first');
+
+    expect(await store.save(at(4, 'next'), 4)).toEqual({ applied: true });
+    expect((await store.get(orderId))?.status_reason).toBe('rev 4 next');
+  });
+
+  it('ends at the highest revision when revisions 1..50 are saved concurrently in random order', async () => {
+    const orderIds = [ids.order(), ids.order(), ids.order()];
+    const customerId = ids.customer();
+    const writes = orderIds.flatMap((orderId) =>
+      Array.from({ length: 50 }, (_, i) => ({ orderId, revision: i + 1 })),
+    );
+    const shuffled = shuffle(writes);
+    const results = await Promise.all(
+      shuffled.map(({ orderId, revision }) =>
+        store
+          .save(
+            makeRecord({ order_id: orderId, customer_id: customerId, status_reason: `rev ${revision}` }),
+            revision,
+          )
+          .then(({ applied }) => ({ orderId, revision, applied })),
+      ),
+    );
+
+    const order = shuffled.map((w) => w.revision).join(',');
+    for (const orderId of orderIds) {
+      expect((await store.get(orderId))?.status_reason, `write order: ${order}`).toBe('rev 50');
+      expect(results.find((r) => r.orderId === orderId && r.revision === 50)?.applied).toBe(true);
+    }
+    // A redelivery of the whole storm changes nothing.
+    const replays = await Promise.all(
+      shuffled.map(({ orderId, revision }) =>
+        store.save(makeRecord({ order_id: orderId, customer_id: customerId, status_reason: 'replayed' }), revision),
+      ),
+    );
+    expect(replays.every((r) => !r.applied)).toBe(true);
+    expect((await store.get(orderIds[0] ?? ''))?.status_reason).toBe('rev 50');
+  });
+
+  it('lists a customer newest first (ties by order_id), each customer isolated, latest revision shown', async () => {
+    const alice = ids.customer();
+    const bob = ids.customer();
+    const [a1, a2, a3, a4, b1] = [ids.order(), ids.order(), ids.order(), ids.order(), ids.order()];
+    const aliceRecords = [
+      makeRecord({ order_id: a1, customer_id: alice, submitted_at: '2026-03-01T10:00:00.000Z' }),
+      makeRecord({ order_id: a2, customer_id: alice, submitted_at: '2026-03-03T10:00:00.000Z' }),
+      // Same instant as a2, written with another offset: ordering is by instant, then order_id (a3 > a2).
+      makeRecord({ order_id: a3, customer_id: alice, submitted_at: '2026-03-03T12:00:00.000+02:00' }),
+      makeRecord({ order_id: a4, customer_id: alice, submitted_at: '2026-03-02T10:00:00.000Z' }),
+    ];
+    const bobRecord = makeRecord({ order_id: b1, customer_id: bob, submitted_at: '2026-03-04T10:00:00.000Z' });
+    await Promise.all(shuffle([...aliceRecords, bobRecord]).map((r) => store.save(r, 1)));
+    await store.save(makeRecord({ order_id: a4, customer_id: alice, submitted_at: '2026-03-02T10:00:00.000Z', status: 'FORWARDED' }), 2);
+
+    const list = await store.listByCustomer(alice);
+    expect(list.map((r) => r.order_id)).toStrictEqual([a3, a2, a4, a1]);
+    expect(list.find((r) => r.order_id === a4)?.status).toBe('FORWARDED');
+    expect((await store.listByCustomer(bob)).map((r) => r.order_id)).toStrictEqual([b1]);
+    expect(await store.listByCustomer(ids.customer())).toStrictEqual([]);
+  });
+
+  it('lists a status oldest first, and an order leaves the list when its status moves on', async () => {
+    // Older than anything else the suite writes, so these lead the shared queue whatever other tests left in it.
+    const customerId = ids.customer();
+    const [q1, q2, q3, other] = [ids.order(), ids.order(), ids.order(), ids.order()];
+    const needsCorrection = (orderId: string, submittedAt: string): DashboardRecord =>
+      makeRecord({ order_id: orderId, customer_id: customerId, status: 'NEEDS_CORRECTION', submitted_at: submittedAt });
+    const q2Record = needsCorrection(q2, '2001-01-02T00:00:00.000Z');
+    await store.save(q2Record, 1);
+    await store.save(needsCorrection(q3, '2001-01-02T00:00:00.000Z'), 1);
+    await store.save(needsCorrection(q1, '2001-01-01T00:00:00.000Z'), 1);
+    await store.save(
+      makeRecord({ order_id: other, customer_id: customerId, status: 'AWAITING_PAYMENT', submitted_at: '2000-12-31T00:00:00.000Z' }),
+      1,
+    );
+
+    const head = await store.listByStatus('NEEDS_CORRECTION', { limit: 3 });
+    expect(head.map((r) => r.order_id)).toStrictEqual([q1, q2, q3]);
+    const all = await store.listByStatus('NEEDS_CORRECTION');
+    expect(all.every((r) => r.status === 'NEEDS_CORRECTION')).toBe(true);
+    expect(isSortedAscending(all)).toBe(true);
+
+    await store.save({ ...q2Record, status: 'AWAITING_PAYMENT', status_reason: 'corrected' }, 2);
+    expect((await store.listByStatus('NEEDS_CORRECTION', { limit: 2 })).map((r) => r.order_id)).toStrictEqual([q1, q3]);
+    const awaiting = (await store.listByStatus('AWAITING_PAYMENT', { limit: 2 })).map((r) => r.order_id);
+    expect(awaiting).toStrictEqual([other, q2]);
+  });
+
+  it('limits lists: default 100, capped at 500, and rejects a limit that is not a positive integer', async () => {
+    const customerId = ids.customer();
+    const many = Array.from({ length: MAX_LIST_LIMIT + 1 }, (_, i) =>
+      makeRecord({
+        order_id: ids.order(),
+        customer_id: customerId,
+        submitted_at: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+      }),
+    );
+    for (const chunk of chunks(many, 50)) await Promise.all(chunk.map((r) => store.save(r, 1)));
+
+    const newestFirst = [...many].reverse().map((r) => r.order_id);
+    expect((await store.listByCustomer(customerId)).map((r) => r.order_id)).toStrictEqual(
+      newestFirst.slice(0, DEFAULT_LIST_LIMIT),
+    );
+    expect((await store.listByCustomer(customerId, { limit: 7 })).map((r) => r.order_id)).toStrictEqual(
+      newestFirst.slice(0, 7),
+    );
+    expect(await store.listByCustomer(customerId, { limit: 10_000 })).toHaveLength(MAX_LIST_LIMIT);
+    expect(await store.listByStatus('VALIDATING', { limit: 1 })).toHaveLength(1);
+    for (const limit of [0, -1, 2.5, Number.NaN]) {
+      await expect(store.listByCustomer(customerId, { limit })).rejects.toThrow(RangeError);
+      await expect(store.listByStatus('VALIDATING', { limit })).rejects.toThrow(RangeError);
+    }
+  });
+
+  it(
+    'hands back the same JS values as the other engine (the SqlClient contract)',
+    async () => {
+      const own = await engine.newSpace();
+      const client = await openSqlClient(own.options);
+      try {
+        const [row] = await client.query<Record<string, unknown>>(
+          `SELECT $1::jsonb AS j, $2::timestamptz AS t, 5::int8 AS small, 9007199254740993::int8 AS big,
+                  1.50::numeric AS n, 7::int4 AS i, NULL::text AS nothing`,
+          [JSON.stringify([{ a: 1 }, 'x']), '2026-03-01T12:00:00.123+02:00'],
+        );
+        expect(row).toStrictEqual({
+          j: [{ a: 1 }, 'x'],
+          t: new Date('2026-03-01T10:00:00.123Z'),
+          small: 5,
+          big: 9007199254740993n,
+          n: '1.50',
+          i: 7,
+          nothing: null,
+        });
+        // A plain table in the space: a pool gives no session affinity, so TEMP tables are not part of the contract.
+        await client.exec('CREATE TABLE parity_probe (x int); INSERT INTO parity_probe VALUES (1), (2)');
+        await expect(client.exec('INSERT INTO parity_probe VALUES (3); SELECT 1 / 0')).rejects.toThrow(/division by zero/);
+        // The failed script was one transaction: its first statement was rolled back with it.
+        expect(await client.query<{ c: number }>('SELECT count(*)::int AS c FROM parity_probe')).toStrictEqual([{ c: 2 }]);
+      } finally {
+        await client.close();
+        await own.dispose();
+      }
+    },
+    SETUP_TIMEOUT_MS,
+  );
+
+  it(
+    'keeps data across close and reopen, applies the schema again harmlessly, and refuses queries once closed',
+    async () => {
+      const own = await engine.newSpace();
+      try {
+        const record = fullRecord(ids.order(), ids.customer());
+        const first = await openDashboardStore(own.options);
+        await first.save(record, 5);
+        await first.close();
+        await first.close();
+        await expect(first.ping()).rejects.toThrow();
+
+        const second = await openDashboardStore(own.options);
+        try {
+          expect(await second.get(record.order_id)).toStrictEqual(record);
+          expect((await second.listByCustomer(record.customer_id)).map((r) => r.order_id)).toStrictEqual([
+            record.order_id,
+          ]);
+          // The revision survived too: an older write is still refused after the restart.
+          expect(await second.save({ ...record, status: 'VALIDATING' }, 4)).toEqual({ applied: false });
+        } finally {
+          await second.close();
+        }
+      } finally {
+        await own.dispose();
+      }
+    },
+    SETUP_TIMEOUT_MS,
+  );
+});
+
+// Worker and gateway start together against one server: concurrent CREATE … IF NOT EXISTS alone fails there.
+describe('PostgreSQL schema setup', () => {
+  if (!engineAvailable(postgres)) return;
+
+  it('lets several stores open a fresh database at the same moment, inside the schema search_path names', async () => {
+    const space = await newPgSpace();
+    try {
+      const stores = await Promise.all(Array.from({ length: 6 }, () => openDashboardStore(space.options)));
+      await Promise.all(stores.map((s) => s.ping()));
+      await Promise.all(stores.map((s) => s.close()));
+      // Not in public: the isolation every PostgreSQL test relies on is real.
+      expect(await space.locateTable()).toBe(space.tableName);
+    } finally {
+      await space.dispose();
+    }
+  });
+});
+
+// PGlite does not lock its data dir, and two instances on one dir corrupt it; the adapter's lock file guards that.
+describe('PGlite data dir ownership', () => {
+  it(
+    'refuses a second open of the same dir, allows it after close, and takes over the lock of a dead process',
+    async () => {
+      const space = await pglite.newSpace();
+      try {
+        const first = await openDashboardStore(space.options);
+        await expect(openDashboardStore(space.options)).rejects.toBeInstanceOf(DataDirLockedError);
+        await first.close();
+
+        const lockPath = `${space.options.dataDir}.lock`;
+        await expect(stat(lockPath)).rejects.toThrow();
+        await writeFile(lockPath, '2147483646\n'); // above any pid_max: that process cannot exist
+        const second = await openDashboardStore(space.options);
+        expect((await readFile(lockPath, 'utf8')).trim()).toBe(String(process.pid));
+        await second.ping();
+        await second.close();
+      } finally {
+        await space.dispose();
+      }
+    },
+    SETUP_TIMEOUT_MS,
+  );
+});
+
+function isSet(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+/** Unique ids per run: a reused PostgreSQL database or a rerun never collides with older rows. */
+function idFactory(): { order(): string; customer(): string } {
+  const run = randomBytes(4).toString('hex');
+  let n = 0;
+  // Zero-padded and increasing: orders that share a submitted_at have a known tie order.
+  const next = (): string => String((n += 1)).padStart(5, '0');
+  return { order: () => `ord-${run}-${next()}`, customer: () => `cus-${run}-${next()}` };
+}
+
+function makeRecord(fields: Partial<DashboardRecord> & Pick<DashboardRecord, 'order_id' | 'customer_id'>): DashboardRecord {
+  return DashboardRecord.parse({
+    status: 'VALIDATING' satisfies OrderStatus,
+    status_reason: null,
+    items: [{ item_id: 'item-1', quantity: 1 }],
+    validation_errors: [],
+    submitted_at: '2026-03-01T10:00:00.000Z',
+    expires_at: '2026-03-31T10:00:00.000Z',
+    updated_at: '2026-03-01T10:00:01.000Z',
+    history: [{ status: 'VALIDATING', at: '2026-03-01T10:00:00.000Z' }],
+    ...fields,
+  });
+}
+
+/** Every field of the contract populated, optional ones both present and absent, awkward characters included. */
+function fullRecord(orderId: string, customerId: string): DashboardRecord {
+  return makeRecord({
+    order_id: orderId,
+    customer_id: customerId,
+    status: 'FORWARDED',
+    status_reason: 'forwarded to fulfillment — "ok" \\ ✓ Zoë',
+    items: [
+      { item_id: 'item-a', quantity: 2, sku_id: 'SKU-A', brand_code: 'BR-1' },
+      { item_id: 'item-b', quantity: 1 },
+      { item_id: 'item-c', quantity: 3, sku_id: 'SKU-C' },
+    ],
+    payment: { rrn: 'rrn-000123', amount_cents: 129_99, captured_at: '2026-03-01T10:05:00.123Z' },
+    validation_errors: [
+      { code: 'quantity_mismatch', item_id: 'item-a', detail: 'webhook 3, commerce 2' },
+      { code: 'customer_mismatch', detail: 'customer differs' },
+    ],
+    submitted_at: '2026-03-01T10:00:00.000Z',
+    expires_at: '2026-03-31T10:00:00.000Z',
+    updated_at: '2026-03-01T10:06:00.000Z',
+    history: [
+      { status: 'VALIDATING', at: '2026-03-01T10:00:00.000Z' },
+      { status: 'NEEDS_CORRECTION', at: '2026-03-01T10:01:00.000Z', reason: 'quantity_mismatch' },
+      { status: 'AWAITING_PAYMENT', at: '2026-03-01T10:04:00.000Z' },
+      { status: 'FORWARDED', at: '2026-03-01T10:06:00.000Z' },
+    ],
+  });
+}
+
+function isSortedAscending(records: readonly DashboardRecord[]): boolean {
+  return records.every((r, i) => {
+    const prev = records[i - 1];
+    if (prev === undefined) return true;
+    const a = Date.parse(prev.submitted_at);
+    const b = Date.parse(r.submitted_at);
+    return a < b || (a === b && prev.order_id < r.order_id);
+  });
+}
+
+function shuffle<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    const a = out[i];
+    const b = out[j];
+    if (a === undefined || b === undefined) throw new Error('unreachable');
+    out[i] = b;
+    out[j] = a;
+  }
+  return out;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
