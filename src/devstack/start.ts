@@ -14,6 +14,8 @@ import { startServiceInProcess } from './service-in-process';
 
 type Stop = () => Promise<void>;
 
+const STOP_DEADLINE_MS = 30_000;
+
 const say = (message: string) => process.stdout.write(`[oms] ${message}\n`);
 
 function port(name: string, fallback: number): number {
@@ -49,8 +51,15 @@ async function main(): Promise<void> {
       }
       say('stopped');
     })());
+  // Ctrl-C reaches every process of the terminal's group, and tsx relays it too: the same SIGINT can arrive
+  // twice. The first one stops gracefully; repeats are ignored, and a hard deadline guards a stuck stop.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (stopping) return;
+      setTimeout(() => {
+        say('graceful stop took too long; exiting');
+        process.exit(1);
+      }, STOP_DEADLINE_MS).unref();
       void stopAll().finally(() => process.exit(0));
     });
   }

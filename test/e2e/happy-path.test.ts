@@ -1,0 +1,132 @@
+// End to end on the real local stack (`npm start`: Temporal dev server, Kafka, PGlite, worker, gateway) with the
+// external APIs served by an independent implementation: one order from webhook to Kafka, in both arrival orders.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { commerceWebhook, paymentCapture, uniqueOrderId } from '../helpers/fixtures';
+import { readTopic, type TopicReader } from '../helpers/fulfillment-topic';
+import { gatewayClient, type GatewayClient } from '../helpers/gateway-client';
+import { startIndependentApis, type IndependentApis } from '../helpers/independent-apis';
+import { startLocalStack, type LocalStack } from '../helpers/local-stack';
+
+const SECRETS = { commerce: 'e2e-commerce-secret', payment: 'e2e-payment-secret', support: 'e2e-support-token' };
+
+let apis: IndependentApis;
+let stack: LocalStack;
+let topic: TopicReader;
+let gateway: GatewayClient;
+
+/** Registers an order in the independent Commerce, PIM and Payment APIs, as those systems would hold it. */
+function seedOrder(orderId: string): void {
+  const webhook = commerceWebhook(orderId);
+  apis.orders.set(orderId, { order_id: orderId, customer_id: webhook.customer_id, items: webhook.order.items, placed_at: '2026-11-20T09:00:00.000Z' });
+  const capture = paymentCapture(orderId);
+  apis.payments.set(capture.rrn, { rrn: capture.rrn, order_id: orderId, amount_cents: capture.amount_cents, status: 'captured' });
+}
+
+function expectedMessage(orderId: string) {
+  return {
+    customer_id: 'cus-007',
+    order_id: orderId,
+    payment_details: { rrn: `rrn-${orderId}` },
+    items: [
+      { item_id: 'itm-tee-navy-m', sku_id: 'TEE-NAVY-M', brand_code: 'BRAND-A', quantity: 2 },
+      { item_id: 'itm-jeans-blue-32', sku_id: 'JEANS-BLUE-32', brand_code: 'BRAND-B', quantity: 1 },
+    ],
+  };
+}
+
+async function forwardedRecord(orderId: string) {
+  return vi.waitFor(
+    async () => {
+      const res = await gateway.getOrder(orderId);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'FORWARDED' });
+      return res.body as { status: string; history: Array<{ status: string }>; items: unknown[]; payment: unknown };
+    },
+    { timeout: 60_000, interval: 200 },
+  );
+}
+
+beforeAll(async () => {
+  apis = await startIndependentApis();
+  apis.items.set('itm-tee-navy-m', { item_id: 'itm-tee-navy-m', sku_id: 'TEE-NAVY-M', brand_code: 'BRAND-A' });
+  apis.items.set('itm-jeans-blue-32', { item_id: 'itm-jeans-blue-32', sku_id: 'JEANS-BLUE-32', brand_code: 'BRAND-B' });
+  stack = await startLocalStack({
+    COMMERCE_API_URL: apis.urls.commerce,
+    PIM_API_URL: apis.urls.pim,
+    PAYMENT_API_URL: apis.urls.payment,
+    COMMERCE_WEBHOOK_SECRET: SECRETS.commerce,
+    PAYMENT_WEBHOOK_SECRET: SECRETS.payment,
+    SUPPORT_API_TOKEN: SECRETS.support,
+  });
+  topic = await readTopic(stack.kafkaBrokers, 'order-fulfillment');
+  gateway = gatewayClient(stack.gatewayUrl, SECRETS);
+});
+
+afterAll(async () => {
+  await topic?.stop();
+  await stack?.stop();
+  await apis?.stop();
+});
+
+describe('one order from webhook to Kafka on the real stack', () => {
+  it('is ready: /readyz sees Temporal and Kafka', async () => {
+    const res = await fetch(`${stack.gatewayUrl}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', checks: { temporal: 'ok', kafka: 'ok' } });
+  });
+
+  it('forwards an order whose webhook comes first, with the enriched message on order-fulfillment', async () => {
+    const orderId = uniqueOrderId('ord-e2e');
+    seedOrder(orderId);
+    const accepted = await gateway.postCommerce(commerceWebhook(orderId));
+    expect(accepted).toEqual({ status: 202, body: { order_id: orderId, workflow_id: `order-${orderId}` } });
+    await vi.waitFor(async () => expect((await gateway.getOrder(orderId)).body).toMatchObject({ status: 'AWAITING_PAYMENT' }), { timeout: 60_000, interval: 200 });
+    expect((await gateway.postPayment(paymentCapture(orderId))).status).toBe(202);
+
+    const record = await forwardedRecord(orderId);
+    expect(record.payment).toMatchObject({ rrn: `rrn-${orderId}`, amount_cents: 7_450 });
+    await vi.waitFor(() => expect(topic.forKey(orderId)).toHaveLength(1), { timeout: 30_000 });
+    const [message] = topic.forKey(orderId);
+    expect(message?.value).toEqual(expectedMessage(orderId));
+    expect(message?.headers['idempotency-key']).toBe(`order-${orderId}`);
+  });
+
+  it('forwards an order whose capture comes first, through AWAITING_ORDER', async () => {
+    const orderId = uniqueOrderId('ord-e2e');
+    seedOrder(orderId);
+    expect((await gateway.postPayment(paymentCapture(orderId))).status).toBe(202);
+    await vi.waitFor(async () => expect((await gateway.getOrder(orderId)).body).toMatchObject({ status: 'AWAITING_ORDER' }), { timeout: 60_000, interval: 200 });
+    expect((await gateway.postCommerce(commerceWebhook(orderId))).status).toBe(202);
+
+    const record = await forwardedRecord(orderId);
+    expect(record.history.map((h) => h.status)).toEqual(['AWAITING_ORDER', 'VALIDATING', 'ENRICHING', 'FORWARDING', 'FORWARDED']);
+    await vi.waitFor(() => expect(topic.forKey(orderId).map((m) => m.value)).toEqual([expectedMessage(orderId)]), { timeout: 30_000 });
+  });
+
+  it('gives exactly one message for duplicate webhooks and captures, each answered 202', async () => {
+    const orderId = uniqueOrderId('ord-e2e');
+    seedOrder(orderId);
+    const answers = await Promise.all([
+      gateway.postCommerce(commerceWebhook(orderId)),
+      gateway.postCommerce(commerceWebhook(orderId)),
+      gateway.postPayment(paymentCapture(orderId)),
+      gateway.postPayment(paymentCapture(orderId)),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202]);
+    await forwardedRecord(orderId);
+    // After FORWARDED the workflow has closed: no publish can still come. Read to the end of the topic, then count.
+    expect((await gateway.postCommerce(commerceWebhook(orderId))).status).toBe(202);
+    await topic.caughtUp();
+    expect(topic.forKey(orderId)).toHaveLength(1);
+  });
+
+  it('rejects a wrongly signed webhook with 401 problem+json and starts nothing', async () => {
+    const orderId = uniqueOrderId('ord-e2e');
+    seedOrder(orderId);
+    const res = await gateway.postCommerce(commerceWebhook(orderId), { secret: 'not-the-secret' });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ status: 401, title: 'Unauthorized' });
+    expect((await gateway.getOrder(orderId)).status).toBe(404);
+    expect(apis.requests.some((r) => r.includes(orderId))).toBe(false);
+  });
+});

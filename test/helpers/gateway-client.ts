@@ -1,0 +1,24 @@
+// What an integrator does against the gateway: signed webhooks and Bearer reads, over real HTTP.
+import { signBody } from '../../src/gateway/signature';
+
+export interface GatewayClient {
+  postCommerce(body: unknown, options?: { secret?: string; contentType?: string }): Promise<{ status: number; body: unknown }>;
+  postPayment(body: unknown, options?: { secret?: string; contentType?: string }): Promise<{ status: number; body: unknown }>;
+  getOrder(orderId: string): Promise<{ status: number; body: unknown }>;
+}
+
+export function gatewayClient(baseUrl: string, secrets: { commerce: string; payment: string; support: string }): GatewayClient {
+  async function post(path: string, header: string, secret: string, body: unknown, contentType = 'application/json') {
+    const raw = JSON.stringify(body);
+    const res = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': contentType, [header]: signBody(secret, raw) }, body: raw });
+    return { status: res.status, body: (await res.json()) as unknown };
+  }
+  return {
+    postCommerce: (body, o = {}) => post('/v1/webhooks/commerce', 'x-commerce-signature', o.secret ?? secrets.commerce, body, o.contentType),
+    postPayment: (body, o = {}) => post('/v1/webhooks/payments', 'x-payment-signature', o.secret ?? secrets.payment, body, o.contentType),
+    async getOrder(orderId) {
+      const res = await fetch(`${baseUrl}/v1/orders/${encodeURIComponent(orderId)}`, { headers: { authorization: `Bearer ${secrets.support}` } });
+      return { status: res.status, body: (await res.json()) as unknown };
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// An implementation of the external APIs of contract §5 written from the contract alone, independent of
+// src/simulators, so that end-to-end tests prove the service against the contract and not against itself.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface IndependentApis {
+  urls: { commerce: string; pim: string; payment: string };
+  orders: Map<string, { order_id: string; customer_id: string; items: Array<{ item_id: string; quantity: number }>; placed_at: string }>;
+  items: Map<string, { item_id: string; sku_id: string; brand_code: string }>;
+  payments: Map<string, { rrn: string; order_id: string; amount_cents: number; status: 'authorized' | 'captured' | 'voided' | 'refunded' }>;
+  refunds: Array<{ rrn: string; idempotencyKey: string; body: unknown }>;
+  requests: string[];
+  stop(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, body?: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(body === undefined ? '' : JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return chunks.length ? (JSON.parse(Buffer.concat(chunks).toString()) as unknown) : undefined;
+}
+
+async function listen(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    handler(req, res).catch(() => send(res, 500, { error: 'test server failure' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+export async function startIndependentApis(): Promise<IndependentApis> {
+  const state: Omit<IndependentApis, 'urls' | 'stop'> = { orders: new Map(), items: new Map(), payments: new Map(), refunds: [], requests: [] };
+  const note = (api: string, req: IncomingMessage) => state.requests.push(`${api} ${req.method} ${req.url}`);
+
+  const commerce = await listen(async (req, res) => {
+    note('commerce', req);
+    const match = /^\/orders\/([^/]+)$/.exec(req.url ?? '');
+    const order = match && state.orders.get(decodeURIComponent(match[1] ?? ''));
+    return order ? send(res, 200, order) : send(res, 404, { error: 'not found' });
+  });
+  const pim = await listen(async (req, res) => {
+    note('pim', req);
+    const match = /^\/items\/([^/]+)$/.exec(req.url ?? '');
+    const item = match && state.items.get(decodeURIComponent(match[1] ?? ''));
+    return item ? send(res, 200, item) : send(res, 404, { error: 'not found' });
+  });
+  const payment = await listen(async (req, res) => {
+    note('payment', req);
+    const refund = /^\/payments\/([^/]+)\/refunds$/.exec(req.url ?? '');
+    if (refund && req.method === 'POST') {
+      const rrn = decodeURIComponent(refund[1] ?? '');
+      const key = req.headers['idempotency-key'];
+      if (typeof key !== 'string') return send(res, 400, { error: 'Idempotency-Key required' });
+      const body = await readBody(req);
+      if (!state.payments.has(rrn)) return send(res, 404, { error: 'not found' });
+      const earlier = state.refunds.find((r) => r.idempotencyKey === key);
+      if (!earlier) state.refunds.push({ rrn, idempotencyKey: key, body });
+      return send(res, 201, { refund_id: `refund-${key}`, ...(body as object) });
+    }
+    const match = /^\/payments\/([^/]+)$/.exec(req.url ?? '');
+    const found = match && state.payments.get(decodeURIComponent(match[1] ?? ''));
+    return found ? send(res, 200, found) : send(res, 404, { error: 'not found' });
+  });
+
+  const servers = [commerce.server, pim.server, payment.server];
+  return {
+    ...state,
+    urls: { commerce: commerce.url, pim: pim.url, payment: payment.url },
+    async stop() {
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    },
+  };
+}
