@@ -2,7 +2,7 @@
 import { createDashboardActivities, type DashboardWriter } from './dashboard';
 import { createEnrichmentActivities } from './enrichment';
 import { createFulfillmentActivities } from './fulfillment';
-import { createPaymentActivities } from './payment';
+import { createPaymentActivities, type RrnClaims } from './payment';
 import type { PaymentApi } from '../src/clients/payment-api';
 import type { PimApi } from '../src/clients/pim-api';
 import type { FulfillmentPublisher } from '../src/kafka/fulfillment-publisher';
@@ -11,13 +11,13 @@ export interface OrderActivityDeps {
   pim: PimApi;
   payments: PaymentApi;
   publisher: FulfillmentPublisher;
-  store: DashboardWriter;
+  store: DashboardWriter & RrnClaims;
 }
 
 export function createOrderActivities(deps: OrderActivityDeps) {
   return {
     ...createEnrichmentActivities(deps),
-    ...createPaymentActivities(deps),
+    ...createPaymentActivities({ payments: deps.payments, claims: deps.store }),
     ...createFulfillmentActivities(deps),
     ...createDashboardActivities(deps),
   };
@@ -27,3 +27,4 @@ export type OrderActivities = ReturnType<typeof createOrderActivities>;
 export { createCommerceActivities, type CommerceActivities, type ValidationResult } from './commerce';
 export type { EnrichmentResult } from './enrichment';
 export type { CaptureVerdict } from './payment';
+export { refundIdempotencyKey } from './payment';

@@ -1,5 +1,6 @@
-// Confirmation of a capture callback against the Payment API by RRN: only `captured`, same order, same amount counts.
-import type { PaymentApi } from '../src/clients/payment-api';
+// Payment activities: confirm a capture callback by RRN (only `captured`, same order, same amount, an RRN not already
+// paying another order counts), and refund a capture — the compensation — once, by its Idempotency-Key.
+import type { PaymentApi, RefundReceipt } from '../src/clients/payment-api';
 
 export interface ConfirmCaptureInput {
   orderId: string;
@@ -9,7 +10,23 @@ export interface ConfirmCaptureInput {
 
 export type CaptureVerdict = { accepted: true } | { accepted: false; reason: string };
 
-export function createPaymentActivities(deps: { payments: PaymentApi }) {
+export interface RrnClaims {
+  /** Returns the order that owns the RRN: this one if the claim succeeded or was already ours. */
+  claimRrn(rrn: string, orderId: string): Promise<string>;
+}
+
+export interface RefundCaptureInput {
+  rrn: string;
+  amountCents: number;
+  reason: string;
+}
+
+/** One RRN pays one order, so one refund per RRN: every retry, crash or second path sends this same key. */
+export function refundIdempotencyKey(rrn: string): string {
+  return `refund-${rrn}`;
+}
+
+export function createPaymentActivities(deps: { payments: PaymentApi; claims: RrnClaims }) {
   return {
     async confirmCapture(input: ConfirmCaptureInput): Promise<CaptureVerdict> {
       const payment = await deps.payments.getPayment(input.rrn);
@@ -21,7 +38,13 @@ export function createPaymentActivities(deps: { payments: PaymentApi }) {
         return { accepted: false, reason: `amount_mismatch: callback says ${input.amountCents}, the Payment API says ${payment.amount_cents}` };
       }
       if (payment.status !== 'captured') return { accepted: false, reason: `not_captured: payment status is ${payment.status}` };
+      const owner = await deps.claims.claimRrn(input.rrn, input.orderId);
+      if (owner !== input.orderId) return { accepted: false, reason: `rrn_already_used: RRN ${input.rrn} already paid order ${owner}` };
       return { accepted: true };
+    },
+
+    async refundCapture(input: RefundCaptureInput): Promise<RefundReceipt> {
+      return deps.payments.refund(input.rrn, { amount_cents: input.amountCents, reason: input.reason }, refundIdempotencyKey(input.rrn));
     },
   };
 }

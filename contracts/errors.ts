@@ -14,8 +14,23 @@ export const ErrorType = {
   FULFILLMENT_PUBLISH_FAILED: 'FULFILLMENT_PUBLISH_FAILED',
   /** The dashboard store is unreachable: retried. */
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** A capture could not be checked right now while a support agent waited on it. */
+  CHECK_UNAVAILABLE: 'CHECK_UNAVAILABLE',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+
+/** Why a workflow Update was refused by its validator; the gateway maps each to an HTTP status. */
+export const RejectionType = {
+  ORDER_TERMINAL: 'ORDER_TERMINAL',
+  PAYMENT_ALREADY_CAPTURED: 'PAYMENT_ALREADY_CAPTURED',
+  ORDER_NOT_AWAITING_CORRECTION: 'ORDER_NOT_AWAITING_CORRECTION',
+  ORDER_NOT_PARKED: 'ORDER_NOT_PARKED',
+} as const;
+export type RejectionType = (typeof RejectionType)[keyof typeof RejectionType];
+
+export function rejection(type: RejectionType, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
 
 export interface FailureOptions {
   nonRetryable?: boolean;

@@ -26,3 +26,21 @@ export const PaymentCaptureV1 = z.object({
   metadata: z.object({ order_id: nonEmpty }),
 });
 export type PaymentCaptureV1 = z.infer<typeof PaymentCaptureV1>;
+
+/** A support agent's corrected order (contract §3); validated against the Commerce App like a webhook. */
+export const CorrectionRequest = z.object({
+  customer_id: nonEmpty,
+  order: z.object({
+    order_id: nonEmpty,
+    items: z.array(OrderItemInput).min(1).max(500),
+  }),
+  note: z.string().max(2000).default(''),
+  agent: nonEmpty,
+});
+export type CorrectionRequest = z.infer<typeof CorrectionRequest>;
+
+export const CancelRequest = z.object({ reason: z.string().trim().min(1).max(500) });
+export type CancelRequest = z.infer<typeof CancelRequest>;
+
+export const RetryRequest = z.object({ agent: nonEmpty.optional(), note: z.string().max(2000).optional() });
+export type RetryRequest = z.infer<typeof RetryRequest>;

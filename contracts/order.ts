@@ -8,6 +8,8 @@ export const OrderStatus = z.enum([
   'ENRICHING',
   'AWAITING_PAYMENT',
   'FORWARDING',
+  /** A step exhausted its retries (an upstream down for long): waits for an operator's retry. */
+  'PARKED',
   'FORWARDED',
   'CANCELLED',
   'EXPIRED',

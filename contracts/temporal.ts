@@ -1,8 +1,9 @@
 // Temporal names shared by gateway, worker, workflows and tests: task queues, workflow ids, messages, search attributes.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 // define* are plain factories, safe to call outside the sandbox; gateway and tests share these definitions.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { CommerceWebhookV1, PaymentCaptureV1 } from './inputs';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CancelRequest, CommerceWebhookV1, CorrectionRequest, PaymentCaptureV1, RetryRequest } from './inputs';
+import type { DashboardRecord, ValidationError } from './order';
 import type { OrderState } from './state';
 
 export const TASK_QUEUES = {
@@ -23,6 +24,29 @@ export interface OrderWorkflowInput {
   /** Fixed at start so that a config change never alters an order already in flight. */
   orderTtlMs: number;
   paymentCaptureWindowMs: number;
+  /** How long one step may keep retrying before the order is parked for an operator (default 30 min). */
+  stepRetryBudgetMs?: number;
+}
+
+export const LATE_EVENT_WORKFLOW_TYPE = 'LateEventWorkflow';
+
+/** Workflow id of the short workflow that handles a capture for an order that has already closed: one per RRN. */
+export function lateCaptureWorkflowId(rrn: string): string {
+  return `late-capture-${rrn}`;
+}
+
+/** Workflow id of the short workflow that records a commerce webhook for a closed order: one per distinct body. */
+export function lateOrderEventWorkflowId(orderId: string, bodyDigest: string): string {
+  return `late-order-${orderId}-${bodyDigest}`;
+}
+
+export type LateEvent = ({ kind: 'commerce' } & CommerceOrderEvent) | ({ kind: 'payment' } & PaymentCaptureEvent);
+
+export interface LateEventInput {
+  orderId: string;
+  /** Deduplicates the history entry the event leaves on the order's record. */
+  eventId: string;
+  event: LateEvent;
 }
 
 /** Envelopes carry the gateway's receive time: the windows start at the first event *received*. */
@@ -38,6 +62,14 @@ export interface PaymentCaptureEvent {
 export const commerceOrderReceived = defineSignal<[CommerceOrderEvent]>('commerceOrderReceived');
 export const paymentCaptureReceived = defineSignal<[PaymentCaptureEvent]>('paymentCaptureReceived');
 export const getOrderState = defineQuery<OrderState>('getOrderState');
+
+export type CorrectionResult = { accepted: true; record: DashboardRecord } | { accepted: false; errors: ValidationError[]; record: DashboardRecord };
+/** Support correction: refused unless NEEDS_CORRECTION; the result says whether re-validation passed. */
+export const correctOrder = defineUpdate<CorrectionResult, [CorrectionRequest]>('correctOrder');
+/** Cancellation: refused once a valid capture counts or the order is terminal; returns the CANCELLED record. */
+export const cancelOrder = defineUpdate<DashboardRecord, [CancelRequest]>('cancelOrder');
+/** Operator retry of the steps parked after exhausting their retries; returns the record once they resumed. */
+export const retryParkedSteps = defineUpdate<DashboardRecord, [RetryRequest]>('retryParkedSteps');
 
 export const OrderStatusAttribute = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const CustomerIdAttribute = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);

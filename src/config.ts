@@ -47,6 +47,7 @@ const EnvSchema = z.object({
   COMMERCE_API_RPS: z.coerce.number().positive().max(10_000).default(150),
   ORDER_TTL: duration('30d'),
   PAYMENT_CAPTURE_WINDOW: duration('30d'),
+  STEP_RETRY_BUDGET: duration('30m'),
   COMMERCE_WEBHOOK_SECRET: secret.default(DEV_SECRETS.COMMERCE_WEBHOOK_SECRET),
   PAYMENT_WEBHOOK_SECRET: secret.default(DEV_SECRETS.PAYMENT_WEBHOOK_SECRET),
   SUPPORT_API_TOKEN: secret.default(DEV_SECRETS.SUPPORT_API_TOKEN),
@@ -62,7 +63,8 @@ export interface Config {
   store: { databaseUrl: string | undefined; dataDir: string };
   apis: { commerceUrl: string; pimUrl: string; paymentUrl: string };
   commerceApiRps: number;
-  windows: { orderTtlMs: number; paymentCaptureWindowMs: number };
+  /** Fixed into each order at its start: the two windows and how long a step retries before the order is parked. */
+  windows: { orderTtlMs: number; paymentCaptureWindowMs: number; stepRetryBudgetMs: number };
   secrets: { commerceWebhook: string; paymentWebhook: string; supportApiToken: string };
   http: { port: number; host: string };
 }
@@ -99,7 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     store: { databaseUrl: e.DATABASE_URL, dataDir: path.resolve(e.OMS_DATA_DIR, 'dashboard') },
     apis: { commerceUrl: e.COMMERCE_API_URL, pimUrl: e.PIM_API_URL, paymentUrl: e.PAYMENT_API_URL },
     commerceApiRps: e.COMMERCE_API_RPS,
-    windows: { orderTtlMs: e.ORDER_TTL, paymentCaptureWindowMs: e.PAYMENT_CAPTURE_WINDOW },
+    windows: { orderTtlMs: e.ORDER_TTL, paymentCaptureWindowMs: e.PAYMENT_CAPTURE_WINDOW, stepRetryBudgetMs: e.STEP_RETRY_BUDGET },
     secrets: {
       commerceWebhook: e.COMMERCE_WEBHOOK_SECRET,
       paymentWebhook: e.PAYMENT_WEBHOOK_SECRET,

@@ -1,33 +1,38 @@
-// Retry and timeout policy per activity kind, declared in one place. Transient faults retry with backoff;
-// business answers come back as values, and contract violations are non-retryable by the error taxonomy.
+// Retry and timeout policy per activity kind, declared in one place. Transient faults retry with backoff until the
+// step's budget runs out (then the workflow parks the order for an operator); business answers come back as values,
+// and contract violations are non-retryable by the error taxonomy.
 import type { ActivityOptions } from '@temporalio/workflow';
 import { TASK_QUEUES } from '../contracts';
 
 /** How long a Commerce 404 right after the webhook is treated as "not visible yet" (eventual consistency). */
 export const COMMERCE_NOT_FOUND_GRACE_MS = 3 * 60_000;
 
+/** Default budget of one step's retries before the order is parked (PIM down for hours must not spin forever). */
+export const DEFAULT_STEP_RETRY_BUDGET_MS = 30 * 60_000;
+
 const transientBackoff = { initialInterval: '1s', backoffCoefficient: 2 } as const;
 
+/** Activities of the order's own steps; `budgetMs` bounds each step's retries (scheduleToClose). */
+export function stepOptions(budgetMs: number) {
+  return {
+    commerce: {
+      taskQueue: TASK_QUEUES.commerce,
+      startToCloseTimeout: '15s',
+      scheduleToCloseTimeout: Math.max(budgetMs, COMMERCE_NOT_FOUND_GRACE_MS + 60_000),
+      retry: { ...transientBackoff, maximumInterval: '30s' },
+    },
+    pim: { startToCloseTimeout: '60s', scheduleToCloseTimeout: budgetMs, retry: { ...transientBackoff, maximumInterval: '2m' } },
+    payment: { startToCloseTimeout: '15s', scheduleToCloseTimeout: budgetMs, retry: { ...transientBackoff, maximumInterval: '2m' } },
+    fulfillment: { startToCloseTimeout: '30s', scheduleToCloseTimeout: budgetMs, retry: { ...transientBackoff, maximumInterval: '1m' } },
+  } satisfies Record<string, ActivityOptions>;
+}
+
 export const ACTIVITY_OPTIONS = {
-  commerce: {
-    taskQueue: TASK_QUEUES.commerce,
-    startToCloseTimeout: '15s',
-    retry: { ...transientBackoff, maximumInterval: '30s' },
-  },
-  pim: {
-    startToCloseTimeout: '60s',
-    retry: { ...transientBackoff, maximumInterval: '5m' },
-  },
-  payment: {
-    startToCloseTimeout: '15s',
-    retry: { ...transientBackoff, maximumInterval: '5m' },
-  },
-  fulfillment: {
-    startToCloseTimeout: '30s',
-    retry: { ...transientBackoff, maximumInterval: '1m' },
-  },
-  dashboard: {
-    startToCloseTimeout: '15s',
-    retry: { ...transientBackoff, maximumInterval: '1m' },
-  },
+  /** The store is our own: its writes retry until it is back, never parking the order on our own outage. */
+  dashboard: { startToCloseTimeout: '15s', retry: { ...transientBackoff, maximumInterval: '1m' } },
+  /** Checks a support agent waits for inside an Update: short, so the agent gets an answer (503) instead of a hang. */
+  interactiveCommerce: { taskQueue: TASK_QUEUES.commerce, startToCloseTimeout: '10s', scheduleToCloseTimeout: '45s', retry: transientBackoff },
+  interactive: { startToCloseTimeout: '10s', scheduleToCloseTimeout: '45s', retry: transientBackoff },
+  /** A late capture's confirmation and refund: no order waits on it, so it retries until it is done. */
+  lateEvent: { startToCloseTimeout: '15s', retry: { ...transientBackoff, maximumInterval: '5m' } },
 } satisfies Record<string, ActivityOptions>;

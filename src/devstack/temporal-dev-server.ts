@@ -129,6 +129,12 @@ async function startViaSdkDownload(
       searchAttributes: Object.keys(opts.searchAttributes).map((name) => defineSearchAttributeKey(name, SearchAttributeType.KEYWORD)),
       extraArgs,
     },
+  }).catch((err: unknown) => {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `Temporal dev server: no cached CLI, no Go toolchain to build it, and the Temporal SDK could not start its own (${reason}). ` +
+        'Install Go (the CLI is then built once with go install) or set TEMPORAL_CLI_PATH to a temporal binary.',
+    );
   });
   return {
     address,

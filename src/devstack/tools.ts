@@ -412,7 +412,7 @@ export function isPidAlive(pid: number): boolean {
 // ---------------------------------------------------------------------------------------------------------------------
 // Helpers
 
-interface MavenDependency {
+export interface MavenDependency {
   groupId: string;
   artifactId: string;
   version: string;
@@ -652,7 +652,7 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 function shQuote(s: string): string {
-  return /^[\w@%+=:,./*-]+$/.test(s) && !s.includes('*') ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

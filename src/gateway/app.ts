@@ -3,9 +3,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from '../logger';
 import type { DashboardStore } from '../store/dashboard-store';
+import type { OrderCommands } from '../temporal/order-commands';
 import type { OrderEventSink } from '../temporal/order-events';
 import { problemErrors } from './plugins/problem-errors';
 import { BODY_LIMIT_BYTES, rawJsonBody } from './plugins/raw-json-body';
+import { commandRoutes } from './routes/commands';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { webhookRoutes } from './routes/webhooks';
@@ -13,6 +15,7 @@ import { webhookRoutes } from './routes/webhooks';
 export interface GatewayDeps {
   logger: Logger | false;
   events: OrderEventSink;
+  commands: OrderCommands;
   store: Pick<DashboardStore, 'get' | 'listByCustomer' | 'listByStatus'>;
   secrets: { commerceWebhook: string; paymentWebhook: string; supportApiToken: string };
   readiness: Record<string, ReadinessCheck>;
@@ -34,5 +37,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   await app.register(healthRoutes, { checks: deps.readiness });
   await app.register(webhookRoutes, { events: deps.events, secrets: deps.secrets });
   await app.register(orderRoutes, { store: deps.store, supportApiToken: deps.secrets.supportApiToken });
+  await app.register(commandRoutes, { commands: deps.commands, supportApiToken: deps.secrets.supportApiToken });
   return app;
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import { createKafka } from '../kafka/fulfillment-publisher';
 import type { DashboardStore } from '../store/dashboard-store';
 import { connectClient } from '../temporal/connection';
+import { createTemporalOrderCommands } from '../temporal/order-commands';
 import { createTemporalOrderEvents } from '../temporal/order-events';
 import type { GatewayDeps } from './app';
 
@@ -20,6 +21,7 @@ export async function buildGatewayDeps(config: Config, logger: Logger, store: Da
     deps: {
       logger,
       events: createTemporalOrderEvents({ client, windows: config.windows }),
+      commands: createTemporalOrderCommands(client),
       store,
       secrets: config.secrets,
       readiness: {

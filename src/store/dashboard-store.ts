@@ -24,6 +24,16 @@ export interface DashboardStore {
   listByCustomer(customerId: string, opts?: ListOptions): Promise<DashboardRecord[]>;
   /** Oldest first by submitted_at, then order_id: a work queue. */
   listByStatus(status: OrderStatus, opts?: ListOptions): Promise<DashboardRecord[]>;
+  /**
+   * Claims `rrn` for `orderId` unless another order already holds it; returns the owner (idempotent: the same
+   * order claiming again gets itself back).
+   */
+  claimRrn(rrn: string, orderId: string): Promise<string>;
+  /**
+   * Appends one entry to a closed order's history, at most once per `eventId` however often it is retried; the
+   * entry carries the record's current status. `applied` is false for a repeat or an order without a record.
+   */
+  appendHistoryOnce(orderId: string, eventId: string, entry: { at: string; reason: string }): Promise<{ applied: boolean }>;
   /** Resolves when the database answers a query (readiness). */
   ping(): Promise<void>;
   /** Releases the engine; a second call is a no-op. */
@@ -84,6 +94,38 @@ WHERE status = $1
 ORDER BY submitted_at ASC, order_id ASC
 LIMIT $2`;
 
+// The CTE's insert is invisible to the UNION's second SELECT (one snapshot): together they give the owner
+// whether this call inserted the claim or found it.
+const CLAIM_RRN_SQL = `
+WITH inserted AS (
+  INSERT INTO rrn_claims (rrn, order_id) VALUES ($1, $2)
+  ON CONFLICT (rrn) DO NOTHING
+  RETURNING order_id
+)
+SELECT order_id FROM inserted
+UNION ALL
+SELECT order_id FROM rrn_claims WHERE rrn = $1
+LIMIT 1`;
+
+// The event row and the history entry are written by one statement: a retry finds the event row and appends
+// nothing. The revision moves past the workflow's last write, so a late retry of that write cannot undo this.
+const APPEND_HISTORY_ONCE_SQL = `
+WITH fresh AS (
+  INSERT INTO order_late_events (event_id, order_id, recorded_at) VALUES ($1, $2, $3)
+  ON CONFLICT (event_id) DO NOTHING
+  RETURNING order_id
+)
+UPDATE dashboard_orders AS d SET
+  revision   = d.revision + 1,
+  updated_at = $3,
+  record     = jsonb_set(
+                 jsonb_set(d.record, '{history}',
+                   (d.record->'history') || jsonb_build_array(jsonb_build_object('status', d.record->>'status', 'at', $4::text, 'reason', $5::text))),
+                 '{updated_at}', to_jsonb($4::text))
+FROM fresh
+WHERE d.order_id = fresh.order_id
+RETURNING d.order_id`;
+
 interface RecordRow {
   order_id: string;
   record: unknown;
@@ -134,6 +176,18 @@ export async function createDashboardStore(client: SqlClient): Promise<Dashboard
 
     listByCustomer: (customerId, opts) => list(LIST_BY_CUSTOMER_SQL, customerId, opts),
     listByStatus: (status, opts) => list(LIST_BY_STATUS_SQL, status, opts),
+
+    async claimRrn(rrn, orderId) {
+      const [row] = await client.query<{ order_id: string }>(CLAIM_RRN_SQL, [rrn, orderId]);
+      if (!row) throw new Error(`claiming RRN ${rrn} returned no owner`);
+      return row.order_id;
+    },
+
+    async appendHistoryOnce(orderId, eventId, entry) {
+      const at = z.iso.datetime({ offset: true }).parse(entry.at);
+      const rows = await client.query<{ order_id: string }>(APPEND_HISTORY_ONCE_SQL, [eventId, orderId, at, at, entry.reason]);
+      return { applied: rows.length > 0 };
+    },
 
     async ping() {
       await client.query('SELECT 1');

@@ -39,4 +39,18 @@ CREATE INDEX IF NOT EXISTS dashboard_orders_customer_submitted_idx
 -- listByStatus: equality on status, oldest first (a work queue for support).
 CREATE INDEX IF NOT EXISTS dashboard_orders_status_submitted_idx
   ON dashboard_orders (status, submitted_at, order_id);
+
+-- One RRN pays one order: the first order whose valid capture claims an RRN owns it for good.
+CREATE TABLE IF NOT EXISTS rrn_claims (
+  rrn        text COLLATE "C" PRIMARY KEY,
+  order_id   text COLLATE "C" NOT NULL,
+  claimed_at timestamptz      NOT NULL DEFAULT now()
+);
+
+-- Events that arrived after their order closed, each recorded once on the order's history.
+CREATE TABLE IF NOT EXISTS order_late_events (
+  event_id    text COLLATE "C" PRIMARY KEY,
+  order_id    text COLLATE "C" NOT NULL,
+  recorded_at timestamptz      NOT NULL
+);
 `;

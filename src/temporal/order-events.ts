@@ -1,18 +1,23 @@
-// Hands webhook events to Temporal: signalWithStart of OrderWorkflow, so whichever event comes first starts it.
+// Hands webhook events to Temporal: signalWithStart of OrderWorkflow, so whichever event comes first starts it; an
+// event for an order that already closed goes to a short LateEventWorkflow instead (the order is never restarted).
+import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdReusePolicy, type SignalDefinition } from '@temporalio/common';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SignalDefinition } from '@temporalio/common';
 import {
   commerceOrderReceived,
+  lateCaptureWorkflowId,
+  lateOrderEventWorkflowId,
   orderWorkflowId,
   paymentCaptureReceived,
   TASK_QUEUES,
   type CommerceOrderEvent,
+  type LateEvent,
   type OrderWorkflowInput,
   type PaymentCaptureEvent,
 } from '../../contracts';
-import type { OrderWorkflow } from '../../workflows';
+import type { LateEventWorkflow, OrderWorkflow } from '../../workflows';
 
-export type DeliveryOutcome = 'delivered' | 'order_closed';
+export type DeliveryOutcome = 'delivered' | 'late_event';
 
 /** What the gateway needs from the workflow engine; the webhook path makes no other call. */
 export interface OrderEventSink {
@@ -20,14 +25,20 @@ export interface OrderEventSink {
   paymentCapture(orderId: string, event: PaymentCaptureEvent): Promise<DeliveryOutcome>;
 }
 
+function digest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+}
+
 export function createTemporalOrderEvents(options: {
   client: Client;
-  windows: Pick<OrderWorkflowInput, 'orderTtlMs' | 'paymentCaptureWindowMs'>;
+  windows: Pick<OrderWorkflowInput, 'orderTtlMs' | 'paymentCaptureWindowMs' | 'stepRetryBudgetMs'>;
 }): OrderEventSink {
-  async function deliver<E>(orderId: string, signal: SignalDefinition<[E]>, event: E): Promise<DeliveryOutcome> {
+  const { client } = options;
+
+  async function deliver<E>(orderId: string, signal: SignalDefinition<[E]>, event: E): Promise<boolean> {
     const input: OrderWorkflowInput = { orderId, ...options.windows };
     try {
-      await options.client.workflow.signalWithStart<typeof OrderWorkflow, [E]>('OrderWorkflow', {
+      await client.workflow.signalWithStart<typeof OrderWorkflow, [E]>('OrderWorkflow', {
         workflowId: orderWorkflowId(orderId),
         taskQueue: TASK_QUEUES.orders,
         args: [input],
@@ -36,14 +47,40 @@ export function createTemporalOrderEvents(options: {
         // A closed order is never restarted by a late event.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
-      return 'delivered';
+      return true;
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return 'order_closed';
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
       throw err;
     }
   }
+
+  async function handleLate(orderId: string, workflowId: string, eventId: string, event: LateEvent): Promise<DeliveryOutcome> {
+    try {
+      await client.workflow.start<typeof LateEventWorkflow>('LateEventWorkflow', {
+        workflowId,
+        taskQueue: TASK_QUEUES.orders,
+        args: [{ orderId, eventId, event }],
+        // The same late event delivered again joins the running one, or is refused once it finished: handled once.
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    return 'late_event';
+  }
+
   return {
-    commerceOrder: (event) => deliver(event.payload.order.order_id, commerceOrderReceived, event),
-    paymentCapture: (orderId, event) => deliver(orderId, paymentCaptureReceived, event),
+    async commerceOrder(event) {
+      const orderId = event.payload.order.order_id;
+      if (await deliver(orderId, commerceOrderReceived, event)) return 'delivered';
+      const bodyDigest = digest(event.payload);
+      return handleLate(orderId, lateOrderEventWorkflowId(orderId, bodyDigest), `commerce:${bodyDigest}`, { kind: 'commerce', ...event });
+    },
+    async paymentCapture(orderId, event) {
+      if (await deliver(orderId, paymentCaptureReceived, event)) return 'delivered';
+      const { rrn } = event.payload;
+      return handleLate(orderId, lateCaptureWorkflowId(rrn), `capture:${rrn}`, { kind: 'payment', ...event });
+    },
   };
 }

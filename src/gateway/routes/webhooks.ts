@@ -44,7 +44,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteOptions> = async (
     async (request, reply) => {
       const orderId = request.body.order.order_id;
       const outcome = await durably(() => opts.events.commerceOrder({ receivedAt: new Date().toISOString(), payload: request.body }), request.log);
-      if (outcome === 'order_closed') request.log.info({ orderId }, 'commerce webhook for a closed order');
+      if (outcome === 'late_event') request.log.info({ orderId }, 'commerce webhook for a closed order: recorded by a late-event workflow');
       return reply.code(202).send({ order_id: orderId, workflow_id: orderWorkflowId(orderId) });
     },
   );
@@ -59,7 +59,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteOptions> = async (
     async (request, reply) => {
       const orderId = request.body.metadata.order_id;
       const outcome = await durably(() => opts.events.paymentCapture(orderId, { receivedAt: new Date().toISOString(), payload: request.body }), request.log);
-      if (outcome === 'order_closed') request.log.info({ orderId }, 'payment capture for a closed order');
+      if (outcome === 'late_event') request.log.info({ orderId }, 'payment capture for a closed order: handled by a late-event workflow');
       return reply.code(202).send({ order_id: orderId, workflow_id: orderWorkflowId(orderId) });
     },
   );

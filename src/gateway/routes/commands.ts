@@ -1,0 +1,93 @@
+// Commands on one order (cancel; support correction and retry), each a Temporal Update answered by the workflow.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CancelRequest, CorrectionRequest, DashboardRecord, RetryRequest, ValidationError } from '../../../contracts';
+import { OrderCommandError, type OrderCommands } from '../../temporal/order-commands';
+import { requireBearer } from '../plugins/auth';
+import { HttpProblem, type ProblemBody } from '../problem';
+
+export interface CommandRouteOptions {
+  commands: OrderCommands;
+  supportApiToken: string;
+}
+
+const OrderIdParams = z.object({ order_id: z.string().min(1).max(128) });
+
+/** Maps a refused command onto the contract's statuses: 404 unknown, 409 wrong state, 503 a dependency is down. */
+async function command<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof OrderCommandError)) throw err;
+    if (err.refusal === 'not_found') throw new HttpProblem(404, 'order-not-found', err.message);
+    if (err.refusal === 'conflict') throw new HttpProblem(409, (err.rejectionType ?? 'conflict').toLowerCase().replace(/_/g, '-'), err.message);
+    throw new HttpProblem(503, 'dependency-unavailable', 'a dependency needed to answer is unavailable; retry later', [], { 'retry-after': '30' });
+  }
+}
+
+export const commandRoutes: FastifyPluginAsyncZod<CommandRouteOptions> = async (app, opts) => {
+  app.addHook('onRequest', requireBearer(opts.supportApiToken));
+  const problems = { 401: z.custom<ProblemBody>(), 404: z.custom<ProblemBody>(), 409: z.custom<ProblemBody>(), 503: z.custom<ProblemBody>() };
+
+  app.post(
+    '/v1/orders/:order_id/cancel',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Cancel an order before a valid capture',
+        params: OrderIdParams,
+        body: CancelRequest,
+        response: { 200: DashboardRecord, ...problems },
+      },
+    },
+    async (request) => command(() => opts.commands.cancel(request.params.order_id, request.body)),
+  );
+
+  app.post(
+    '/v1/support/orders/:order_id/correction',
+    {
+      schema: {
+        tags: ['support'],
+        summary: 'Correct an order awaiting correction; it is re-validated against the Commerce App',
+        params: OrderIdParams,
+        body: CorrectionRequest,
+        response: { 200: DashboardRecord, 422: z.custom<ProblemBody & { validation_errors: ValidationError[] }>(), ...problems },
+      },
+    },
+    async (request, reply) => {
+      const { order_id } = request.params;
+      if (request.body.order.order_id !== order_id) {
+        throw new HttpProblem(400, 'invalid-request', 'the corrected order must keep the order id of the path', [
+          { field: 'body.order.order_id', message: `must be ${order_id}` },
+        ]);
+      }
+      const result = await command(() => opts.commands.correct(order_id, request.body));
+      if (result.accepted) return result.record;
+      return reply
+        .code(422)
+        .type('application/problem+json')
+        .send({
+          type: 'https://oms.example/problems/still-invalid',
+          title: 'Unprocessable Content',
+          status: 422,
+          detail: 'the corrected order still does not match the Commerce App; it stays NEEDS_CORRECTION',
+          errors: result.errors.map((e) => ({ field: e.item_id ? `order.items[${e.item_id}]` : 'customer_id', message: `${e.code}: ${e.detail}` })),
+          validation_errors: result.errors,
+        });
+    },
+  );
+
+  app.post(
+    '/v1/support/orders/:order_id/retry',
+    {
+      schema: {
+        tags: ['support'],
+        summary: 'Retry the steps of a parked order; it resumes where it stopped',
+        params: OrderIdParams,
+        body: RetryRequest.optional(),
+        response: { 200: DashboardRecord, ...problems },
+      },
+    },
+    async (request) => command(() => opts.commands.retryParked(request.params.order_id, request.body ?? {})),
+  );
+};

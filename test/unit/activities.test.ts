@@ -1,0 +1,365 @@
+// Unit tests of the activities in their Temporal context (MockActivityEnvironment), with fake clients injected.
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { describe, expect, it, vi } from 'vitest';
+import { ErrorType, type CommerceOrderRecord, type DashboardRecord, type FulfillmentMessage, type PaymentRecord, type PimItem } from '../../contracts';
+import { createCommerceActivities } from '../../activities/commerce';
+import { createDashboardActivities, type DashboardWriter } from '../../activities/dashboard';
+import { createEnrichmentActivities, PIM_CONCURRENCY } from '../../activities/enrichment';
+import { createFulfillmentActivities } from '../../activities/fulfillment';
+import { createPaymentActivities, refundIdempotencyKey, type RrnClaims } from '../../activities/payment';
+import type { CommerceApi } from '../../src/clients/commerce-api';
+import type { PaymentApi } from '../../src/clients/payment-api';
+import type { PimApi } from '../../src/clients/pim-api';
+import type { FulfillmentPublisher } from '../../src/kafka/fulfillment-publisher';
+
+function activityEnv(): MockActivityEnvironment {
+  // Failed activities are logged at WARN by the SDK; the tests assert on the failure itself.
+  return new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR') });
+}
+
+/** Runs one activity in a fresh mock activity context, keeping its result type. */
+function run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+  return activityEnv().run<A, R, (...args: A) => Promise<R>>(fn, ...args);
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
+}
+
+const T0 = Date.parse('2026-11-22T10:00:00.000Z');
+
+const commerceRecord: CommerceOrderRecord = {
+  order_id: 'ord-0001',
+  customer_id: 'cus-007',
+  items: [
+    { item_id: 'itm-tee', quantity: 2 },
+    { item_id: 'itm-jeans', quantity: 1 },
+  ],
+  placed_at: '2026-11-22T09:59:00.000Z',
+};
+
+function commerceApi(record: CommerceOrderRecord | undefined): CommerceApi & { getOrder: ReturnType<typeof vi.fn<CommerceApi['getOrder']>> } {
+  return { getOrder: vi.fn<CommerceApi['getOrder']>(async () => record) };
+}
+
+describe('validateOrder', () => {
+  const input = (overrides: { customer_id?: string; notFoundIsFinalAfter?: string } = {}) => ({
+    orderId: 'ord-0001',
+    submitted: { customer_id: overrides.customer_id ?? 'cus-007', items: commerceRecord.items },
+    notFoundIsFinalAfter: overrides.notFoundIsFinalAfter ?? new Date(T0 + 5 * 60_000).toISOString(),
+  });
+
+  it('is valid when the Commerce App has the same order, and reports when it was placed', async () => {
+    const commerce = commerceApi(commerceRecord);
+    const { validateOrder } = createCommerceActivities({ commerce, now: () => T0 });
+    await expect(run(validateOrder, input())).resolves.toEqual({ valid: true, placedAt: commerceRecord.placed_at });
+    expect(commerce.getOrder).toHaveBeenCalledWith('ord-0001');
+  });
+
+  it('is invalid with one reason per mismatch', async () => {
+    const { validateOrder } = createCommerceActivities({ commerce: commerceApi(commerceRecord), now: () => T0 });
+    const result = await run(validateOrder, {
+      ...input(),
+      submitted: { customer_id: 'cus-999', items: [{ item_id: 'itm-tee', quantity: 2 }] },
+    });
+    expect(result.valid).toBe(false);
+    if (result.valid) return;
+    expect(result.errors.map((e) => [e.code, e.item_id])).toEqual(
+      expect.arrayContaining([
+        ['customer_mismatch', undefined],
+        ['item_missing', 'itm-jeans'],
+      ]),
+    );
+    expect(result.errors).toHaveLength(2);
+  });
+
+  it('a 404 before the grace period ends throws a retryable COMMERCE_ORDER_NOT_FOUND (eventual consistency)', async () => {
+    const { validateOrder } = createCommerceActivities({ commerce: commerceApi(undefined), now: () => T0 });
+    const f = await failureOf(run(validateOrder, input()));
+    expect(f.type).toBe(ErrorType.COMMERCE_ORDER_NOT_FOUND);
+    expect(f.nonRetryable).toBe(false);
+  });
+
+  it('a 404 after the grace period is an answer: invalid, order_not_found', async () => {
+    const graceEnd = T0 + 5 * 60_000;
+    const { validateOrder } = createCommerceActivities({ commerce: commerceApi(undefined), now: () => graceEnd + 1 });
+    const result = await run(validateOrder, input({ notFoundIsFinalAfter: new Date(graceEnd).toISOString() }));
+    expect(result).toEqual({ valid: false, errors: [expect.objectContaining({ code: 'order_not_found' })] });
+  });
+
+  it('a 404 exactly at the end of the grace period is final', async () => {
+    const graceEnd = T0 + 5 * 60_000;
+    const { validateOrder } = createCommerceActivities({ commerce: commerceApi(undefined), now: () => graceEnd });
+    const result = await run(validateOrder, input({ notFoundIsFinalAfter: new Date(graceEnd).toISOString() }));
+    expect(result.valid).toBe(false);
+  });
+
+  it('lets an upstream failure through unchanged (the retry policy reads its type)', async () => {
+    const upstream = ApplicationFailure.create({ type: ErrorType.UPSTREAM_RATE_LIMITED, message: '429', nextRetryDelay: 3_000 });
+    const commerce: CommerceApi = { getOrder: vi.fn<CommerceApi['getOrder']>(async () => Promise.reject(upstream)) };
+    const { validateOrder } = createCommerceActivities({ commerce, now: () => T0 });
+    const f = await failureOf(run(validateOrder, input()));
+    expect(f.type).toBe(ErrorType.UPSTREAM_RATE_LIMITED);
+    expect(f.nextRetryDelay).toBe(3_000);
+  });
+});
+
+describe('enrichItems', () => {
+  const catalogue = new Map<string, PimItem>([
+    ['itm-tee', { item_id: 'itm-tee', sku_id: 'SKU-TEE', brand_code: 'ACME' }],
+    ['itm-jeans', { item_id: 'itm-jeans', sku_id: 'SKU-JEANS', brand_code: 'DENIMCO' }],
+    ['itm-cap', { item_id: 'itm-cap', sku_id: 'SKU-CAP', brand_code: 'ACME' }],
+  ]);
+  const pim: PimApi = { getItem: async (id) => catalogue.get(id) };
+
+  it('enriches every item with sku_id and brand_code, keeping the order and the quantities', async () => {
+    const { enrichItems } = createEnrichmentActivities({ pim });
+    const result = await run(enrichItems, [
+      { item_id: 'itm-jeans', quantity: 1 },
+      { item_id: 'itm-tee', quantity: 2 },
+      { item_id: 'itm-cap', quantity: 3 },
+    ]);
+    expect(result).toEqual({
+      complete: true,
+      items: [
+        { item_id: 'itm-jeans', sku_id: 'SKU-JEANS', brand_code: 'DENIMCO', quantity: 1 },
+        { item_id: 'itm-tee', sku_id: 'SKU-TEE', brand_code: 'ACME', quantity: 2 },
+        { item_id: 'itm-cap', sku_id: 'SKU-CAP', brand_code: 'ACME', quantity: 3 },
+      ],
+    });
+  });
+
+  it('names every item PIM does not know', async () => {
+    const { enrichItems } = createEnrichmentActivities({ pim });
+    const result = await run(enrichItems, [
+      { item_id: 'itm-ghost', quantity: 1 },
+      { item_id: 'itm-tee', quantity: 2 },
+      { item_id: 'itm-phantom', quantity: 1 },
+    ]);
+    expect(result.complete).toBe(false);
+    if (result.complete) return;
+    expect(result.errors.map((e) => [e.code, e.item_id])).toEqual([
+      ['item_unknown_in_pim', 'itm-ghost'],
+      ['item_unknown_in_pim', 'itm-phantom'],
+    ]);
+  });
+
+  it(`never has more than PIM_CONCURRENCY (${PIM_CONCURRENCY}) PIM calls in flight, and does use them in parallel`, async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const countingPim: PimApi = {
+      async getItem(id) {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        // Yield to the event loop so every lane that can start does start before any call finishes.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        inFlight--;
+        return { item_id: id, sku_id: `SKU-${id}`, brand_code: 'ACME' };
+      },
+    };
+    const items = Array.from({ length: 3 * PIM_CONCURRENCY + 1 }, (_, i) => ({ item_id: `itm-${i}`, quantity: 1 }));
+    const result = await run(createEnrichmentActivities({ pim: countingPim }).enrichItems, items);
+    expect(maxInFlight).toBe(PIM_CONCURRENCY);
+    expect(inFlight).toBe(0);
+    expect(result.complete).toBe(true);
+    if (result.complete) expect(result.items.map((i) => i.item_id)).toEqual(items.map((i) => i.item_id));
+  });
+
+  it('lets a PIM outage through as the retryable upstream failure', async () => {
+    const down: PimApi = {
+      getItem: async () => Promise.reject(ApplicationFailure.create({ type: ErrorType.UPSTREAM_UNAVAILABLE, message: '503' })),
+    };
+    const f = await failureOf(run(createEnrichmentActivities({ pim: down }).enrichItems, [{ item_id: 'itm-tee', quantity: 1 }]));
+    expect(f.type).toBe(ErrorType.UPSTREAM_UNAVAILABLE);
+    expect(f.nonRetryable).toBe(false);
+  });
+});
+
+describe('confirmCapture', () => {
+  const captured: PaymentRecord = { rrn: 'rrn-0001', order_id: 'ord-0001', amount_cents: 7_450, status: 'captured' };
+  const input = { orderId: 'ord-0001', rrn: 'rrn-0001', amountCents: 7_450 };
+
+  function payments(record: PaymentRecord | undefined): PaymentApi {
+    return { getPayment: vi.fn<PaymentApi['getPayment']>(async () => record), refund: vi.fn<PaymentApi['refund']>() };
+  }
+
+  /** RRN ownership as the store keeps it: first claim wins, a repeat by the same order is fine. */
+  function claims(owners = new Map<string, string>()): RrnClaims & { claimRrn: ReturnType<typeof vi.fn<RrnClaims['claimRrn']>> } {
+    return {
+      claimRrn: vi.fn<RrnClaims['claimRrn']>(async (rrn, orderId) => {
+        if (!owners.has(rrn)) owners.set(rrn, orderId);
+        return owners.get(rrn) ?? orderId;
+      }),
+    };
+  }
+
+  it('accepts a captured payment of the same order and amount, claiming the RRN for the order', async () => {
+    const api = payments(captured);
+    const rrnClaims = claims();
+    await expect(run(createPaymentActivities({ payments: api, claims: rrnClaims }).confirmCapture, input)).resolves.toEqual({ accepted: true });
+    expect(api.getPayment).toHaveBeenCalledWith('rrn-0001');
+    expect(rrnClaims.claimRrn).toHaveBeenCalledWith('rrn-0001', 'ord-0001');
+  });
+
+  it('accepts the same capture again for the same order (a retried activity or a duplicate callback)', async () => {
+    const activities = createPaymentActivities({ payments: payments(captured), claims: claims() });
+    await expect(run(activities.confirmCapture, input)).resolves.toEqual({ accepted: true });
+    await expect(run(activities.confirmCapture, input)).resolves.toEqual({ accepted: true });
+  });
+
+  it.each<[string, PaymentRecord | undefined, string]>([
+    ['the Payment API does not know the RRN', undefined, 'payment_not_found'],
+    ['the RRN belongs to another order', { ...captured, order_id: 'ord-0002' }, 'order_mismatch'],
+    ['the amount differs', { ...captured, amount_cents: 7_449 }, 'amount_mismatch'],
+    ['the payment is only authorized', { ...captured, status: 'authorized' }, 'not_captured'],
+    ['the payment was voided', { ...captured, status: 'voided' }, 'not_captured'],
+    ['the payment was refunded', { ...captured, status: 'refunded' }, 'not_captured'],
+  ])('rejects when %s, without claiming the RRN', async (_name, record, reason) => {
+    const rrnClaims = claims();
+    const verdict = await run(createPaymentActivities({ payments: payments(record), claims: rrnClaims }).confirmCapture, input);
+    expect(verdict.accepted).toBe(false);
+    if (!verdict.accepted) expect(verdict.reason.startsWith(`${reason}:`)).toBe(true);
+    expect(rrnClaims.claimRrn).not.toHaveBeenCalled();
+  });
+
+  it('rejects an RRN that already paid another order (one RRN pays one order)', async () => {
+    const rrnClaims = claims(new Map([['rrn-0001', 'ord-0999']]));
+    const verdict = await run(createPaymentActivities({ payments: payments(captured), claims: rrnClaims }).confirmCapture, input);
+    expect(verdict.accepted).toBe(false);
+    if (!verdict.accepted) {
+      expect(verdict.reason.startsWith('rrn_already_used:')).toBe(true);
+      expect(verdict.reason).toContain('ord-0999');
+    }
+  });
+
+  it('maps a store outage while claiming the RRN to a retryable STORE_UNAVAILABLE', async () => {
+    const down: RrnClaims = { claimRrn: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) };
+    const f = await failureOf(run(createPaymentActivities({ payments: payments(captured), claims: down }).confirmCapture, input));
+    expect(f.type).toBe(ErrorType.STORE_UNAVAILABLE);
+    expect(f.nonRetryable).toBe(false);
+  });
+
+  it('never refunds while confirming', async () => {
+    const api = payments({ ...captured, amount_cents: 1 });
+    await run(createPaymentActivities({ payments: api, claims: claims() }).confirmCapture, input);
+    expect(api.refund).not.toHaveBeenCalled();
+  });
+});
+
+describe('refundCapture', () => {
+  it('refunds the amount with a reason under one Idempotency-Key per RRN, however often it runs', async () => {
+    const refund = vi.fn<PaymentApi['refund']>(async () => ({ refund_id: 'ref-000001', amount_cents: 7_450 }));
+    const api: PaymentApi = { getPayment: vi.fn<PaymentApi['getPayment']>(), refund };
+    const { refundCapture } = createPaymentActivities({ payments: api, claims: { claimRrn: async (_rrn, orderId) => orderId } });
+    const input = { rrn: 'rrn-0001', amountCents: 7_450, reason: 'order_expired' };
+    await expect(run(refundCapture, input)).resolves.toMatchObject({ refund_id: 'ref-000001' });
+    await run(refundCapture, input);
+    expect(refund).toHaveBeenCalledTimes(2);
+    for (const call of refund.mock.calls) {
+      expect(call).toEqual(['rrn-0001', { amount_cents: 7_450, reason: 'order_expired' }, refundIdempotencyKey('rrn-0001')]);
+    }
+    expect(refundIdempotencyKey('rrn-0001')).not.toBe(refundIdempotencyKey('rrn-0002'));
+  });
+});
+
+describe('publishFulfillment', () => {
+  const message: FulfillmentMessage = {
+    customer_id: 'cus-007',
+    order_id: 'ord-0001',
+    payment_details: { rrn: 'rrn-0001' },
+    items: [{ item_id: 'itm-tee', sku_id: 'SKU-TEE', brand_code: 'ACME', quantity: 2 }],
+  };
+
+  it('hands the message and the idempotency key to the publisher', async () => {
+    const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => undefined), close: vi.fn<FulfillmentPublisher['close']>() };
+    await run(createFulfillmentActivities({ publisher }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' });
+    expect(publisher.publish).toHaveBeenCalledOnce();
+    expect(publisher.publish).toHaveBeenCalledWith(message, 'order-ord-0001');
+  });
+
+  it('maps a broker error to a retryable FULFILLMENT_PUBLISH_FAILED that keeps the cause', async () => {
+    const brokerError = new Error('KafkaJSNumberOfRetriesExceeded');
+    const publisher: FulfillmentPublisher = {
+      publish: vi.fn<FulfillmentPublisher['publish']>(async () => Promise.reject(brokerError)),
+      close: vi.fn<FulfillmentPublisher['close']>(),
+    };
+    const f = await failureOf(run(createFulfillmentActivities({ publisher }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' }));
+    expect(f.type).toBe(ErrorType.FULFILLMENT_PUBLISH_FAILED);
+    expect(f.nonRetryable).toBe(false);
+    expect(f.cause?.message).toContain('KafkaJSNumberOfRetriesExceeded');
+    expect(f.message).toContain('ord-0001');
+  });
+});
+
+describe('dashboard activities', () => {
+  const record: DashboardRecord = {
+    order_id: 'ord-0001',
+    customer_id: 'cus-007',
+    status: 'VALIDATING',
+    status_reason: null,
+    items: [{ item_id: 'itm-tee', quantity: 2 }],
+    validation_errors: [],
+    submitted_at: '2026-11-22T10:00:00.000Z',
+    expires_at: '2026-12-22T10:00:00.000Z',
+    updated_at: '2026-11-22T10:00:01.000Z',
+    history: [{ status: 'VALIDATING', at: '2026-11-22T10:00:01.000Z' }],
+  };
+
+  function writer(overrides: Partial<DashboardWriter> = {}): DashboardWriter {
+    return {
+      save: vi.fn<DashboardWriter['save']>(async () => ({ applied: true })),
+      get: vi.fn<DashboardWriter['get']>(async () => undefined),
+      appendHistoryOnce: vi.fn<DashboardWriter['appendHistoryOnce']>(async () => ({ applied: true })),
+      ...overrides,
+    };
+  }
+  const dbError = () => new Error('connect ECONNREFUSED 127.0.0.1:5432');
+
+  it('saveDashboardRecord passes the record and its revision to the store and returns whether it applied', async () => {
+    const store = writer({ save: vi.fn<DashboardWriter['save']>(async () => ({ applied: false })) });
+    const result = await run(createDashboardActivities({ store }).saveDashboardRecord, { record, revision: 7 });
+    expect(store.save).toHaveBeenCalledWith(record, 7);
+    expect(result).toEqual({ applied: false });
+  });
+
+  it('saveDashboardRecord maps a store error to a retryable STORE_UNAVAILABLE that keeps the cause', async () => {
+    const cause = dbError();
+    const store = writer({ save: async () => Promise.reject(cause) });
+    const f = await failureOf(run(createDashboardActivities({ store }).saveDashboardRecord, { record, revision: 1 }));
+    expect(f.type).toBe(ErrorType.STORE_UNAVAILABLE);
+    expect(f.nonRetryable).toBe(false);
+    expect(f.cause).toBe(cause);
+    expect(f.message).toContain('ord-0001');
+  });
+
+  it('readDashboardRecord returns the record, or null (not undefined: results travel as JSON)', async () => {
+    const store = writer({ get: async (id) => (id === 'ord-0001' ? record : undefined) });
+    const { readDashboardRecord } = createDashboardActivities({ store });
+    await expect(run(readDashboardRecord, 'ord-0001')).resolves.toEqual(record);
+    await expect(run(readDashboardRecord, 'ord-none')).resolves.toBeNull();
+  });
+
+  it('readDashboardRecord maps a store error to STORE_UNAVAILABLE', async () => {
+    const f = await failureOf(run(createDashboardActivities({ store: writer({ get: async () => Promise.reject(dbError()) }) }).readDashboardRecord, 'ord-0001'));
+    expect(f.type).toBe(ErrorType.STORE_UNAVAILABLE);
+    expect(f.nonRetryable).toBe(false);
+  });
+
+  it('recordLateEvent appends once per event id and maps store errors to STORE_UNAVAILABLE', async () => {
+    const store = writer();
+    const input = { orderId: 'ord-0001', eventId: 'evt-1', at: '2026-12-01T00:00:00.000Z', reason: 'late commerce webhook' };
+    await expect(run(createDashboardActivities({ store }).recordLateEvent, input)).resolves.toEqual({ applied: true });
+    expect(store.appendHistoryOnce).toHaveBeenCalledWith('ord-0001', 'evt-1', { at: input.at, reason: input.reason });
+
+    const down = writer({ appendHistoryOnce: async () => Promise.reject(dbError()) });
+    const f = await failureOf(run(createDashboardActivities({ store: down }).recordLateEvent, input));
+    expect(f.type).toBe(ErrorType.STORE_UNAVAILABLE);
+  });
+});

@@ -1,0 +1,112 @@
+// LateEventWorkflow on the time-skipping test server: events for an order whose workflow already closed are recorded
+// on its history once, and a valid late capture is refunded once — the closed order itself is never restarted.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lateCaptureWorkflowId, TASK_QUEUES, type DashboardRecord, type LateEventInput } from '../../contracts';
+import { LateEventWorkflow } from '../../workflows';
+import { captureEvent, commerceEvent, uniqueOrderId } from '../helpers/fixtures';
+import { fakeActivities, type FakeBehaviour } from '../helpers/fake-activities';
+import { bundleOrderWorkflows, createTimeSkippingEnv } from '../helpers/workflow-env';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleOrderWorkflows()]);
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+function closedRecord(orderId: string, status: 'CANCELLED' | 'EXPIRED' | 'FORWARDED', paidWith?: string): DashboardRecord {
+  return {
+    order_id: orderId,
+    customer_id: 'cus-007',
+    status,
+    status_reason: status === 'CANCELLED' ? 'payment_not_captured' : null,
+    items: [],
+    ...(paidWith ? { payment: { rrn: paidWith, amount_cents: 7_450, captured_at: '2026-11-01T00:00:00.000Z' } } : {}),
+    validation_errors: [],
+    submitted_at: '2026-10-01T00:00:00.000Z',
+    expires_at: '2026-10-31T00:00:00.000Z',
+    updated_at: '2026-10-31T00:00:00.000Z',
+    history: [],
+  };
+}
+
+async function runLate(behaviour: FakeBehaviour, record: DashboardRecord, late: LateEventInput) {
+  const fakes = fakeActivities(behaviour);
+  fakes.log.saved.push({ record, revision: 9 });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUES.orders, workflowBundle: bundle, activities: fakes.orders });
+  const outcome = await worker.runUntil(
+    env.client.workflow.execute(LateEventWorkflow, { workflowId: `late-test-${late.eventId}-${uniqueOrderId()}`, taskQueue: TASK_QUEUES.orders, args: [late] }),
+  );
+  return { outcome, fakes };
+}
+
+describe('LateEventWorkflow', () => {
+  it('refunds a valid capture that arrives after the order was CANCELLED, and records it on the history', async () => {
+    const orderId = uniqueOrderId();
+    const capture = captureEvent(orderId, { rrn: 'rrn-late-1' });
+    const { outcome, fakes } = await runLate({}, closedRecord(orderId, 'CANCELLED'), {
+      orderId,
+      eventId: 'capture:rrn-late-1',
+      event: { kind: 'payment', ...capture },
+    });
+    expect(outcome).toBe('capture_refunded');
+    expect(fakes.log.ledger).toEqual([{ rrn: 'rrn-late-1', amount_cents: 7_450, reason: 'order_cancelled: late capture', idempotencyKey: 'refund-rrn-late-1' }]);
+    expect(fakes.log.lateEvents).toEqual([{ orderId, eventId: 'capture:rrn-late-1', at: expect.any(String), reason: 'late capture rrn-late-1 refunded (7450 cents): the order is CANCELLED' }]);
+  });
+
+  it('refunds a valid late capture on an EXPIRED order', async () => {
+    const orderId = uniqueOrderId();
+    const { outcome, fakes } = await runLate({}, closedRecord(orderId, 'EXPIRED'), {
+      orderId,
+      eventId: 'capture:rrn-late-2',
+      event: { kind: 'payment', ...captureEvent(orderId, { rrn: 'rrn-late-2' }) },
+    });
+    expect(outcome).toBe('capture_refunded');
+    expect(fakes.log.ledger.map((r) => r.reason)).toEqual(['order_expired: late capture']);
+  });
+
+  it('does not refund a late capture the Payment API does not confirm; it is recorded as rejected', async () => {
+    const orderId = uniqueOrderId();
+    const { outcome, fakes } = await runLate({ rejectedRrns: { 'rrn-void': 'not_captured: payment status is voided' } }, closedRecord(orderId, 'CANCELLED'), {
+      orderId,
+      eventId: 'capture:rrn-void',
+      event: { kind: 'payment', ...captureEvent(orderId, { rrn: 'rrn-void' }) },
+    });
+    expect(outcome).toBe('capture_rejected');
+    expect(fakes.log.ledger).toEqual([]);
+    expect(fakes.log.lateEvents[0]?.reason).toContain('not_captured');
+  });
+
+  it('ignores the paid capture delivered again after the order was FORWARDED (no refund)', async () => {
+    const orderId = uniqueOrderId();
+    const { outcome, fakes } = await runLate({}, closedRecord(orderId, 'FORWARDED', `rrn-${orderId}`), {
+      orderId,
+      eventId: `capture:rrn-${orderId}`,
+      event: { kind: 'payment', ...captureEvent(orderId) },
+    });
+    expect(outcome).toBe('duplicate_capture');
+    expect(fakes.log.ledger).toEqual([]);
+    expect(fakes.log.confirmed).toEqual([]);
+  });
+
+  it('records a late commerce webhook on the closed order, once', async () => {
+    const orderId = uniqueOrderId();
+    const { outcome, fakes } = await runLate({}, closedRecord(orderId, 'FORWARDED', 'rrn-x'), {
+      orderId,
+      eventId: 'commerce:abc',
+      event: { kind: 'commerce', ...commerceEvent(orderId) },
+    });
+    expect(outcome).toBe('recorded');
+    expect(fakes.log.lateEvents.map((e) => e.reason)).toEqual(['late commerce webhook after the order closed: ignored']);
+  });
+
+  it('is keyed by RRN, so the gateway routes every redelivery of one late capture to one workflow', () => {
+    expect(lateCaptureWorkflowId('rrn-9')).toBe('late-capture-rrn-9');
+  });
+});
