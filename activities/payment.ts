@@ -1,5 +1,6 @@
 // Payment activities: confirm a capture callback by RRN (only `captured`, same order, same amount, an RRN not already
 // paying another order counts), and refund a capture — the compensation — once, by its Idempotency-Key.
+import { ErrorType, failure } from '../contracts';
 import type { PaymentApi, RefundReceipt } from '../src/clients/payment-api';
 
 export interface ConfirmCaptureInput {
@@ -38,7 +39,12 @@ export function createPaymentActivities(deps: { payments: PaymentApi; claims: Rr
         return { accepted: false, reason: `amount_mismatch: callback says ${input.amountCents}, the Payment API says ${payment.amount_cents}` };
       }
       if (payment.status !== 'captured') return { accepted: false, reason: `not_captured: payment status is ${payment.status}` };
-      const owner = await deps.claims.claimRrn(input.rrn, input.orderId);
+      let owner: string;
+      try {
+        owner = await deps.claims.claimRrn(input.rrn, input.orderId);
+      } catch (err) {
+        throw failure(ErrorType.STORE_UNAVAILABLE, `claiming RRN ${input.rrn} failed: ${(err as Error).message}`, { cause: err as Error });
+      }
       if (owner !== input.orderId) return { accepted: false, reason: `rrn_already_used: RRN ${input.rrn} already paid order ${owner}` };
       return { accepted: true };
     },

@@ -1,7 +1,7 @@
 // Turns a failed step into one line an operator can act on: why retrying stopped, and the innermost typed cause.
 import { ActivityFailure, ApplicationFailure, RetryState, TemporalFailure, TimeoutFailure } from '@temporalio/common';
 
-const RETRY_STOPPED: Partial<Record<RetryState, string>> = {
+const RETRY_STOPPED: Record<string, string> = {
   [RetryState.TIMEOUT]: 'retry budget exhausted',
   [RetryState.MAXIMUM_ATTEMPTS_REACHED]: 'retry budget exhausted',
   [RetryState.NON_RETRYABLE_FAILURE]: 'not retryable',
@@ -12,7 +12,7 @@ export function describeFailure(err: unknown): string {
   let current: unknown = err;
   while (current instanceof TemporalFailure) {
     if (current instanceof ActivityFailure) {
-      const stopped = RETRY_STOPPED[current.retryState];
+      const stopped = current.retryState ? RETRY_STOPPED[current.retryState] : undefined;
       if (stopped) parts.push(stopped);
     } else if (current instanceof TimeoutFailure) {
       parts.push(`timed out (${String(current.timeoutType)})`);

@@ -8,6 +8,8 @@ export interface JsonRequest<T> {
   schema: z.ZodType<T>;
   /** Answers that are part of the API's contract but carry no body we want, e.g. 404 → undefined. */
   expectedEmpty?: readonly number[];
+  /** A 2xx with an empty body is a success without content (the contract promises a status, not a body). */
+  allowEmptySuccess?: boolean;
   body?: unknown;
   headers?: Record<string, string>;
   timeoutMs?: number;
@@ -21,9 +23,11 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 /** Retry-After is seconds or an HTTP date; anything unreadable falls back to the retry policy's own backoff. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
   if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
-  const date = Date.parse(header);
+  const trimmed = header.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000);
+  // Only an HTTP-date (IMF-fixdate, always GMT): Date.parse alone reads junk like "-3" as a year.
+  if (!/GMT$/.test(trimmed)) return undefined;
+  const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
@@ -62,7 +66,9 @@ export async function requestJson<T>(req: JsonRequest<T>): Promise<JsonResult<T>
 
   let json: unknown;
   try {
-    json = await response.json();
+    const text = await response.text();
+    if (text.trim() === '' && req.allowEmptySuccess) return { status: response.status, body: undefined };
+    json = JSON.parse(text);
   } catch (err) {
     throw failure(ErrorType.UPSTREAM_CONTRACT_VIOLATION, `${what} answered invalid JSON`, { nonRetryable: true, cause: err as Error });
   }

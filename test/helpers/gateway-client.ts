@@ -5,6 +5,8 @@ export interface GatewayClient {
   postCommerce(body: unknown, options?: { secret?: string; contentType?: string }): Promise<{ status: number; body: unknown }>;
   postPayment(body: unknown, options?: { secret?: string; contentType?: string }): Promise<{ status: number; body: unknown }>;
   getOrder(orderId: string): Promise<{ status: number; body: unknown }>;
+  /** Any Bearer-authenticated route: GET without a body, POST with one. */
+  support(path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
 }
 
 export function gatewayClient(baseUrl: string, secrets: { commerce: string; payment: string; support: string }): GatewayClient {
@@ -18,6 +20,14 @@ export function gatewayClient(baseUrl: string, secrets: { commerce: string; paym
     postPayment: (body, o = {}) => post('/v1/webhooks/payments', 'x-payment-signature', o.secret ?? secrets.payment, body, o.contentType),
     async getOrder(orderId) {
       const res = await fetch(`${baseUrl}/v1/orders/${encodeURIComponent(orderId)}`, { headers: { authorization: `Bearer ${secrets.support}` } });
+      return { status: res.status, body: (await res.json()) as unknown };
+    },
+    async support(path, body) {
+      const res = await fetch(`${baseUrl}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${secrets.support}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
       return { status: res.status, body: (await res.json()) as unknown };
     },
   };

@@ -10,6 +10,8 @@ export interface IndependentApis {
   payments: Map<string, { rrn: string; order_id: string; amount_cents: number; status: 'authorized' | 'captured' | 'voided' | 'refunded' }>;
   refunds: Array<{ rrn: string; idempotencyKey: string; body: unknown }>;
   requests: string[];
+  /** Item ids PIM answers 503 for while they are in this set (an outage for those lookups). */
+  failingItems: Set<string>;
   stop(): Promise<void>;
 }
 
@@ -33,7 +35,14 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => Pr
 }
 
 export async function startIndependentApis(): Promise<IndependentApis> {
-  const state: Omit<IndependentApis, 'urls' | 'stop'> = { orders: new Map(), items: new Map(), payments: new Map(), refunds: [], requests: [] };
+  const state: Omit<IndependentApis, 'urls' | 'stop'> = {
+    orders: new Map(),
+    items: new Map(),
+    payments: new Map(),
+    refunds: [],
+    requests: [],
+    failingItems: new Set(),
+  };
   const note = (api: string, req: IncomingMessage) => state.requests.push(`${api} ${req.method} ${req.url}`);
 
   const commerce = await listen(async (req, res) => {
@@ -45,7 +54,9 @@ export async function startIndependentApis(): Promise<IndependentApis> {
   const pim = await listen(async (req, res) => {
     note('pim', req);
     const match = /^\/items\/([^/]+)$/.exec(req.url ?? '');
-    const item = match && state.items.get(decodeURIComponent(match[1] ?? ''));
+    const itemId = decodeURIComponent(match?.[1] ?? '');
+    if (state.failingItems.has(itemId)) return send(res, 503, { error: 'maintenance' });
+    const item = match && state.items.get(itemId);
     return item ? send(res, 200, item) : send(res, 404, { error: 'not found' });
   });
   const payment = await listen(async (req, res) => {
