@@ -9,6 +9,7 @@ export default defineConfig({
         test: {
           name: 'workflow',
           include: ['test/workflow/**/*.test.ts'],
+          setupFiles: ['test/setup/temporal-runtime.ts'],
           testTimeout: 120_000,
           hookTimeout: 15 * 60_000,
         },
@@ -17,6 +18,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          setupFiles: ['test/setup/temporal-runtime.ts'],
           testTimeout: 180_000,
           // First-time builds of the Temporal CLI and the Kafka jars happen inside beforeAll on a fresh machine.
           hookTimeout: 30 * 60_000,

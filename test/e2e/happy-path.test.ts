@@ -40,7 +40,7 @@ async function forwardedRecord(orderId: string) {
       const res = await gateway.getOrder(orderId);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: 'FORWARDED' });
-      return res.body as { status: string; history: Array<{ status: string }>; items: unknown[]; payment: unknown };
+      return res.body as { status: string; history: Array<{ status: string; reason?: string }>; items: unknown[]; payment: unknown };
     },
     { timeout: 60_000, interval: 200 },
   );
@@ -99,7 +99,9 @@ describe('one order from webhook to Kafka on the real stack', () => {
     expect((await gateway.postCommerce(commerceWebhook(orderId))).status).toBe(202);
 
     const record = await forwardedRecord(orderId);
-    expect(record.history.map((h) => h.status)).toEqual(['AWAITING_ORDER', 'VALIDATING', 'ENRICHING', 'FORWARDING', 'FORWARDED']);
+    const statuses = record.history.map((h) => h.status).filter((s, i, all) => s !== all[i - 1]);
+    expect(statuses).toEqual(['AWAITING_ORDER', 'VALIDATING', 'ENRICHING', 'FORWARDING', 'FORWARDED']);
+    expect(record.history).toContainEqual(expect.objectContaining({ status: 'AWAITING_ORDER', reason: `capture rrn-${orderId} confirmed` }));
     await vi.waitFor(() => expect(topic.forKey(orderId).map((m) => m.value)).toEqual([expectedMessage(orderId)]), { timeout: 30_000 });
   });
 
