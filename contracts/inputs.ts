@@ -44,3 +44,12 @@ export type CancelRequest = z.infer<typeof CancelRequest>;
 
 export const RetryRequest = z.object({ agent: nonEmpty.optional(), note: z.string().max(2000).optional() });
 export type RetryRequest = z.infer<typeof RetryRequest>;
+
+/**
+ * Version 2 of the commerce webhook (contract §9): adds the optional customer e-mail — PII. Until Temporal payloads
+ * are encrypted, the gateway validates it and drops it: it never reaches Temporal, the logs or the store.
+ */
+export const CommerceWebhookV2 = CommerceWebhookV1.extend({
+  customer_email: z.email().max(254).optional(),
+});
+export type CommerceWebhookV2 = z.infer<typeof CommerceWebhookV2>;

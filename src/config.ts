@@ -53,7 +53,20 @@ const EnvSchema = z.object({
   SUPPORT_API_TOKEN: secret.default(DEV_SECRETS.SUPPORT_API_TOKEN),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().default('0.0.0.0'),
+  /** The worker's Prometheus endpoint (Temporal Core runtime metrics); empty string disables it. */
+  WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('0.0.0.0:9464'),
 });
+
+/** Every variable the processes read: the deployment files and their test check against this list. */
+export const ENV_VARIABLES = Object.keys(EnvSchema.shape) as Array<keyof typeof EnvSchema.shape>;
+
+/** Which secrets a process needs: the gateway checks signatures and tokens, the worker none of them. */
+export type ProcessRole = 'gateway' | 'worker' | 'all';
+const SECRETS_BY_ROLE: Record<ProcessRole, Array<keyof typeof DEV_SECRETS>> = {
+  gateway: ['COMMERCE_WEBHOOK_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'SUPPORT_API_TOKEN'],
+  worker: [],
+  all: ['COMMERCE_WEBHOOK_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'SUPPORT_API_TOKEN'],
+};
 
 export interface Config {
   nodeEnv: string;
@@ -67,6 +80,7 @@ export interface Config {
   windows: { orderTtlMs: number; paymentCaptureWindowMs: number; stepRetryBudgetMs: number };
   secrets: { commerceWebhook: string; paymentWebhook: string; supportApiToken: string };
   http: { port: number; host: string };
+  workerMetricsAddress: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -78,7 +92,7 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRole = 'all'): Config {
   const result = EnvSchema.safeParse(withoutEmpty(env));
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
@@ -86,7 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = result.data;
   if (e.NODE_ENV === 'production') {
-    const devDefaults = (Object.keys(DEV_SECRETS) as Array<keyof typeof DEV_SECRETS>).filter(
+    const devDefaults = SECRETS_BY_ROLE[role].filter(
       (name) => env[name] === undefined || env[name] === '' || env[name] === DEV_SECRETS[name],
     );
     if (devDefaults.length > 0) {
@@ -108,5 +122,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       supportApiToken: e.SUPPORT_API_TOKEN,
     },
     http: { port: e.PORT, host: e.HOST },
+    workerMetricsAddress: env.WORKER_METRICS_ADDRESS === '' ? undefined : e.WORKER_METRICS_ADDRESS,
   };
 }

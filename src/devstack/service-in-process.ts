@@ -17,7 +17,7 @@ export interface InProcessService {
 }
 
 export async function startServiceInProcess(config: Config, logger: Logger, store: DashboardStore): Promise<InProcessService> {
-  installTemporalRuntime(logger.child({ process: 'worker' }));
+  installTemporalRuntime(logger.child({ process: 'worker' }), config.workerMetricsAddress);
   const workerDeps = buildWorkerDeps(config, logger.child({ process: 'worker' }), store);
   const connection = await connectWorker(config);
   const workers = await createWorkers({ connection, namespace: config.temporal.namespace, deps: workerDeps.deps, commerceApiRps: config.commerceApiRps });

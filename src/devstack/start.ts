@@ -110,6 +110,8 @@ async function main(): Promise<void> {
       for (const api of missingApis) env[`${api.toUpperCase()}_API_URL`] = simulators.urls[api];
     }
     env.OMS_DATA_DIR = dataDir;
+    // Locally the worker's metrics stay on loopback like every other port of the stack.
+    env.WORKER_METRICS_ADDRESS ??= `127.0.0.1:${port('OMS_DEV_WORKER_METRICS_PORT', 9464)}`;
 
     const config = loadConfig(env);
     const logger = createLogger({ level: config.logLevel, name: 'oms' });
@@ -134,6 +136,8 @@ async function main(): Promise<void> {
       `  Commerce API       ${config.apis.commerceUrl}${missingApis.includes('commerce') ? ' (simulator)' : ''}`,
       `  PIM API            ${config.apis.pimUrl}${missingApis.includes('pim') ? ' (simulator)' : ''}`,
       `  Payment API        ${config.apis.paymentUrl}${missingApis.includes('payment') ? ' (simulator)' : ''}`,
+      `  gateway metrics    http://127.0.0.1:${service.port}/metrics   API docs http://127.0.0.1:${service.port}/docs`,
+      config.workerMetricsAddress ? `  worker metrics     http://${config.workerMetricsAddress}/metrics` : '  worker metrics     off',
       `  logs               ${logDir}`,
       ...(['COMMERCE_WEBHOOK_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'SUPPORT_API_TOKEN'] as const).map(
         (name) => `  ${name.padEnd(24)} ${secretsAreDev(name) ? DEV_SECRETS[name] : '(from your environment)'}`,

@@ -5,6 +5,9 @@ import type { Logger } from '../logger';
 import type { DashboardStore } from '../store/dashboard-store';
 import type { OrderCommands } from '../temporal/order-commands';
 import type { OrderEventSink } from '../temporal/order-events';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics';
+import { metricsPlugin } from './plugins/metrics';
+import { openApi } from './plugins/openapi';
 import { problemErrors } from './plugins/problem-errors';
 import { BODY_LIMIT_BYTES, rawJsonBody } from './plugins/raw-json-body';
 import { commandRoutes } from './routes/commands';
@@ -19,6 +22,8 @@ export interface GatewayDeps {
   store: Pick<DashboardStore, 'get' | 'listByCustomer' | 'listByStatus'>;
   secrets: { commerceWebhook: string; paymentWebhook: string; supportApiToken: string };
   readiness: Record<string, ReadinessCheck>;
+  /** Defaults to a fresh registry with process metrics. */
+  metrics?: GatewayMetrics;
 }
 
 export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
@@ -32,10 +37,13 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  const metrics = deps.metrics ?? createGatewayMetrics();
   await app.register(problemErrors);
   await app.register(rawJsonBody);
+  await app.register(metricsPlugin, { metrics });
+  await app.register(openApi);
   await app.register(healthRoutes, { checks: deps.readiness });
-  await app.register(webhookRoutes, { events: deps.events, secrets: deps.secrets });
+  await app.register(webhookRoutes, { events: deps.events, secrets: deps.secrets, metrics });
   await app.register(orderRoutes, { store: deps.store, supportApiToken: deps.secrets.supportApiToken });
   await app.register(commandRoutes, { commands: deps.commands, supportApiToken: deps.secrets.supportApiToken });
   return app;

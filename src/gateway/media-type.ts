@@ -4,7 +4,7 @@ import { HttpProblem } from './problem';
 export type PayloadKind = 'commerce-order' | 'payment-capture';
 
 export const SUPPORTED_VERSIONS: Record<PayloadKind, readonly number[]> = {
-  'commerce-order': [1],
+  'commerce-order': [1, 2],
   'payment-capture': [1],
 };
 

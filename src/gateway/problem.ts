@@ -1,15 +1,22 @@
 // RFC 9457 problem details: the one error shape of the HTTP API (contract §3), with one errors[] entry per bad field.
-export interface FieldError {
-  field: string;
-  message: string;
-}
+import { z } from 'zod';
 
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors: FieldError[];
+export const FieldError = z.object({ field: z.string(), message: z.string() });
+export type FieldError = z.infer<typeof FieldError>;
+
+/** The body of every error response; routes declare it per status so /docs shows it. */
+export const ProblemBody = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z.array(FieldError),
+});
+export type ProblemBody = z.infer<typeof ProblemBody>;
+
+/** The problem responses of a route, by status, for its schema. */
+export function problems<const S extends number>(...statuses: S[]): Record<S, typeof ProblemBody> {
+  return Object.fromEntries(statuses.map((s) => [s, ProblemBody])) as Record<S, typeof ProblemBody>;
 }
 
 const TITLES: Record<number, string> = {

@@ -1,6 +1,6 @@
 // Process lifecycle for the production entry points: validated config, one logger, graceful stop on signals.
 import closeWithGrace from 'close-with-grace';
-import { ConfigError, loadConfig, type Config } from '../config';
+import { ConfigError, loadConfig, type Config, type ProcessRole } from '../config';
 import { createLogger, type Logger } from '../logger';
 
 export interface RunningService {
@@ -11,10 +11,10 @@ export interface RunningService {
 
 const GRACE_MS = 20_000;
 
-export async function runUntilSignal(name: string, start: (config: Config, logger: Logger) => Promise<RunningService>): Promise<void> {
+export async function runUntilSignal(name: ProcessRole, start: (config: Config, logger: Logger) => Promise<RunningService>): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig();
+    config = loadConfig(process.env, name);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${name}: ${err.message}\n`);

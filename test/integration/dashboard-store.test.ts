@@ -289,6 +289,233 @@ describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
     }
   });
 
+  // One RRN pays one order (contract §6): the first order whose valid capture claims an RRN owns it for good.
+  describe('claimRrn', () => {
+    it('gives an RRN to its first claimer for good: the owner gets itself back, any other order gets the owner', async () => {
+      const rrn = ids.rrn();
+      const [first, second] = [ids.order(), ids.order()];
+
+      expect(await store.claimRrn(rrn, first)).toBe(first);
+      expect(await store.claimRrn(rrn, first)).toBe(first);
+      expect(await store.claimRrn(rrn, second)).toBe(first);
+      // The refused order did not take it over, and a retry of either call still agrees.
+      expect(await store.claimRrn(rrn, second)).toBe(first);
+      expect(await store.claimRrn(rrn, first)).toBe(first);
+    });
+
+    it('agrees on exactly one owner when 10 different orders claim one RRN at the same moment', async () => {
+      // Several rounds, each on a fresh RRN: a race between the claims shows in any one of them.
+      for (let round = 0; round < 5; round += 1) {
+        const rrn = ids.rrn();
+        const orders = Array.from({ length: 10 }, () => ids.order());
+        const settled = await Promise.allSettled(orders.map((orderId) => store.claimRrn(rrn, orderId)));
+
+        const failures = settled.flatMap((s, i) =>
+          s.status === 'rejected' ? [`${orders[i]}: ${(s.reason as Error).message}`] : [],
+        );
+        expect(failures, `round ${round}: every concurrent claim of ${rrn} answers with an owner`).toStrictEqual([]);
+        const owners = settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+        const owner = owners[0];
+        expect(owner === undefined ? [] : orders.filter((o) => o === owner), `round ${round}: the owner is a claimer`).toHaveLength(1);
+        // Every caller saw the same owner: the one that won, and the nine others that lost to it.
+        expect(owners, `round ${round}`).toStrictEqual(orders.map(() => owner));
+        // The winner is settled for good: later claims by any of them still name it.
+        expect(await Promise.all(orders.map((orderId) => store.claimRrn(rrn, orderId)))).toStrictEqual(
+          orders.map(() => owner),
+        );
+      }
+    });
+
+    it('keeps different RRNs independent, also when they are claimed at the same moment', async () => {
+      const [a, b] = [ids.order(), ids.order()];
+      const [rrnA, rrnB, rrnA2] = [ids.rrn(), ids.rrn(), ids.rrn()];
+
+      expect(await store.claimRrn(rrnA, a)).toBe(a);
+      expect(await store.claimRrn(rrnB, b)).toBe(b);
+      // Holding one RRN does not stop an order from claiming another one (a second capture is its own RRN).
+      expect(await store.claimRrn(rrnA2, a)).toBe(a);
+      expect(await store.claimRrn(rrnA, b)).toBe(a);
+      expect(await store.claimRrn(rrnB, a)).toBe(b);
+
+      const orders = Array.from({ length: 10 }, () => ids.order());
+      const rrns = orders.map(() => ids.rrn());
+      expect(await Promise.all(orders.map((orderId, i) => store.claimRrn(rrns[i] ?? '', orderId)))).toStrictEqual(orders);
+      expect(await store.claimRrn(rrnA, b)).toBe(a);
+    });
+  });
+
+  // A late event leaves one history entry on the closed order, however often it is delivered or retried
+  // (docs/order-lifecycle.md, "Late events").
+  describe('appendHistoryOnce', () => {
+    /** The workflow's last write of a closed order: `fullRecord` is FORWARDED. */
+    const LAST_REVISION = 7;
+    const closedOrder = async (fields: Partial<DashboardRecord> = {}): Promise<DashboardRecord> => {
+      const record = { ...fullRecord(ids.order(), ids.customer()), ...fields };
+      expect(await store.save(record, LAST_REVISION)).toEqual({ applied: true });
+      return record;
+    };
+    const late = (at: string, reason: string) => ({ at, reason });
+
+    it('appends one entry with the record\'s current status at the end of the history and sets updated_at to its time', async () => {
+      const forwarded = await closedOrder();
+      const entry = late('2026-04-02T08:00:00.000Z', 'late capture rrn-9 refunded (500 cents): the order is FORWARDED');
+      expect(await store.appendHistoryOnce(forwarded.order_id, ids.event(), entry)).toEqual({ applied: true });
+      expect(await store.get(forwarded.order_id)).toStrictEqual({
+        ...forwarded,
+        updated_at: entry.at,
+        history: [...forwarded.history, { status: 'FORWARDED', at: entry.at, reason: entry.reason }],
+      });
+
+      // The status comes from the record, not from a constant; an offset time is kept as written.
+      const cancelled = await closedOrder({
+        status: 'CANCELLED',
+        status_reason: 'cancelled by the customer',
+        history: [
+          { status: 'VALIDATING', at: '2026-03-01T10:00:00.000Z' },
+          { status: 'CANCELLED', at: '2026-03-01T10:03:00.000Z', reason: 'cancelled by the customer' },
+        ],
+      });
+      const other = late('2026-04-02T10:30:00.000+02:00', 'late commerce webhook — "ignored" \\ ✓');
+      expect(await store.appendHistoryOnce(cancelled.order_id, ids.event(), other)).toEqual({ applied: true });
+      expect(await store.get(cancelled.order_id)).toStrictEqual({
+        ...cancelled,
+        updated_at: other.at,
+        history: [...cancelled.history, { status: 'CANCELLED', at: other.at, reason: other.reason }],
+      });
+    });
+
+    it('applies an eventId once: a repeat is not applied and changes nothing, another eventId appends again', async () => {
+      const record = await closedOrder();
+      const [e1, e2] = [ids.event(), ids.event()];
+      const first = late('2026-04-02T08:00:00.000Z', 'first late event');
+      const second = late('2026-04-02T09:00:00.000Z', 'second late event');
+
+      expect(await store.appendHistoryOnce(record.order_id, e1, first)).toEqual({ applied: true });
+      const afterFirst = await store.get(record.order_id);
+      expect(afterFirst?.history).toHaveLength(record.history.length + 1);
+
+      expect(await store.appendHistoryOnce(record.order_id, e1, first)).toEqual({ applied: false });
+      // A retry with another time and wording (a later attempt of the same activity) is still the same event.
+      expect(await store.appendHistoryOnce(record.order_id, e1, late('2026-04-02T08:00:05.000Z', 'retried'))).toEqual({
+        applied: false,
+      });
+      expect(await store.get(record.order_id)).toStrictEqual(afterFirst);
+
+      expect(await store.appendHistoryOnce(record.order_id, e2, second)).toEqual({ applied: true });
+      expect(await store.get(record.order_id)).toStrictEqual({
+        ...record,
+        updated_at: second.at,
+        history: [
+          ...record.history,
+          { status: 'FORWARDED', at: first.at, reason: first.reason },
+          { status: 'FORWARDED', at: second.at, reason: second.reason },
+        ],
+      });
+    });
+
+    it('moves the revision one past the stored one, so a retried save of the workflow\'s last write is refused', async () => {
+      const record = await closedOrder();
+      const entry = late('2026-04-02T08:00:00.000Z', 'late commerce webhook after the order closed: ignored');
+      expect(await store.appendHistoryOnce(record.order_id, ids.event(), entry)).toEqual({ applied: true });
+      const appended = await store.get(record.order_id);
+      expect(appended?.history.at(-1)).toStrictEqual({ status: 'FORWARDED', ...entry });
+
+      // The workflow's last save, retried or reordered after the late event: the monotonic guard still holds.
+      expect(await store.save(record, LAST_REVISION)).toEqual({ applied: false });
+      expect(await store.save({ ...record, status: 'FORWARDING' }, LAST_REVISION - 1)).toEqual({ applied: false });
+      expect(await store.get(record.order_id)).toStrictEqual(appended);
+      // Exactly one past it: the bumped revision is now the stored one, and only a newer write replaces it.
+      expect(await store.save(record, LAST_REVISION + 1)).toEqual({ applied: false });
+      expect(await store.get(record.order_id)).toStrictEqual(appended);
+      expect(await store.save(record, LAST_REVISION + 2)).toEqual({ applied: true });
+      expect(await store.get(record.order_id)).toStrictEqual(record);
+    });
+
+    it('is not applied to an order without a record, and creates none', async () => {
+      const orderId = ids.order();
+      const entry = late('2026-04-02T08:00:00.000Z', 'late event of an unknown order');
+      expect(await store.appendHistoryOnce(orderId, ids.event(), entry)).toEqual({ applied: false });
+      expect(await store.get(orderId)).toBeUndefined();
+    });
+
+    it('does not use up the eventId of an event that found no record: recorded once the record exists', async () => {
+      const record = fullRecord(ids.order(), ids.customer());
+      const eventId = ids.event();
+      const entry = late('2026-04-02T08:00:00.000Z', 'late event that came before its record');
+      expect(await store.appendHistoryOnce(record.order_id, eventId, entry)).toEqual({ applied: false });
+      expect(await store.get(record.order_id)).toBeUndefined();
+
+      // Nothing was appended, so nothing may count as done: the event is recorded when it is retried.
+      expect(await store.save(record, LAST_REVISION)).toEqual({ applied: true });
+      expect(await store.appendHistoryOnce(record.order_id, eventId, entry)).toEqual({ applied: true });
+      expect((await store.get(record.order_id))?.history.at(-1)).toStrictEqual({ status: 'FORWARDED', ...entry });
+    });
+
+    it('rejects an offset-less time before writing, without using up the eventId', async () => {
+      const record = await closedOrder();
+      const eventId = ids.event();
+      await expect(store.appendHistoryOnce(record.order_id, eventId, late('2026-04-02 08:00:00', 'no offset'))).rejects.toThrow();
+      expect(await store.get(record.order_id)).toStrictEqual(record);
+      expect(await store.appendHistoryOnce(record.order_id, eventId, late('2026-04-02T08:00:00Z', 'with offset'))).toEqual({
+        applied: true,
+      });
+    });
+
+    it('appends exactly once when one eventId is recorded 10 times at the same moment', async () => {
+      const record = await closedOrder();
+      const eventId = ids.event();
+      const entry = late('2026-04-02T08:00:00.000Z', 'late capture delivered in a burst');
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => store.appendHistoryOnce(record.order_id, eventId, entry)),
+      );
+      expect(results.filter((r) => r.applied)).toHaveLength(1);
+      expect(await store.get(record.order_id)).toStrictEqual({
+        ...record,
+        updated_at: entry.at,
+        history: [...record.history, { status: 'FORWARDED', ...entry }],
+      });
+      // One append, one revision step: LAST_REVISION + 1 is taken, + 2 is not.
+      expect(await store.save(record, LAST_REVISION + 1)).toEqual({ applied: false });
+      expect(await store.save(record, LAST_REVISION + 2)).toEqual({ applied: true });
+    });
+
+    it('loses no entry when 10 different events are recorded on one order at the same moment', async () => {
+      const record = await closedOrder();
+      const entries = Array.from({ length: 10 }, (_, i) => ({
+        eventId: ids.event(),
+        entry: late(new Date(Date.UTC(2026, 3, 2, 8, i)).toISOString(), `late event ${i}`),
+      }));
+      const results = await Promise.all(
+        entries.map(({ eventId, entry }) => store.appendHistoryOnce(record.order_id, eventId, entry)),
+      );
+      expect(results.every((r) => r.applied)).toBe(true);
+
+      const read = await store.get(record.order_id);
+      const appended = read?.history.slice(record.history.length) ?? [];
+      expect(read?.history.slice(0, record.history.length)).toStrictEqual(record.history);
+      // Concurrent appends land in any order, but each exactly once.
+      expect([...appended].sort((x, y) => x.at.localeCompare(y.at))).toStrictEqual(
+        entries.map(({ entry }) => ({ status: 'FORWARDED', ...entry })),
+      );
+      expect(read?.updated_at).toBe(appended.at(-1)?.at);
+      // Ten appends moved the revision ten past the workflow's last write.
+      expect(await store.save(record, LAST_REVISION + 10)).toEqual({ applied: false });
+      expect(await store.save(record, LAST_REVISION + 11)).toEqual({ applied: true });
+    });
+
+    it('leaves a record that still parses as a DashboardRecord and is still listed for its customer', async () => {
+      const record = await closedOrder();
+      const entry = late('2026-04-02T08:00:00.000Z', 'late commerce webhook after the order closed: ignored');
+      expect(await store.appendHistoryOnce(record.order_id, ids.event(), entry)).toEqual({ applied: true });
+
+      const read = await store.get(record.order_id);
+      expect(read).toBeDefined();
+      expect(DashboardRecord.parse(read)).toStrictEqual(read);
+      expect(await store.listByCustomer(record.customer_id)).toStrictEqual([read]);
+      expect(read?.history.at(-1)).toStrictEqual({ status: 'FORWARDED', ...entry });
+    });
+  });
+
   it(
     'hands back the same JS values as the other engine (the SqlClient contract)',
     async () => {
@@ -402,12 +629,17 @@ function isSet(value: string | undefined): boolean {
 }
 
 /** Unique ids per run: a reused PostgreSQL database or a rerun never collides with older rows. */
-function idFactory(): { order(): string; customer(): string } {
+function idFactory(): { order(): string; customer(): string; rrn(): string; event(): string } {
   const run = randomBytes(4).toString('hex');
   let n = 0;
   // Zero-padded and increasing: orders that share a submitted_at have a known tie order.
   const next = (): string => String((n += 1)).padStart(5, '0');
-  return { order: () => `ord-${run}-${next()}`, customer: () => `cus-${run}-${next()}` };
+  return {
+    order: () => `ord-${run}-${next()}`,
+    customer: () => `cus-${run}-${next()}`,
+    rrn: () => `rrn-${run}-${next()}`,
+    event: () => `evt-${run}-${next()}`,
+  };
 }
 
 function makeRecord(fields: Partial<DashboardRecord> & Pick<DashboardRecord, 'order_id' | 'customer_id'>): DashboardRecord {

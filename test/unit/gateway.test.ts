@@ -362,7 +362,7 @@ describe('POST /v1/webhooks/commerce', () => {
       },
     );
 
-    it.each(['version=2', 'version=abc', 'version=0', 'version=1.5'])('415 for %s, naming the supported versions', async (param) => {
+    it.each(['version=3', 'version=abc', 'version=0', 'version=1.5'])('415 for %s, naming the supported versions', async (param) => {
       const { app, sink } = await build();
       const body = problem(await post(app, 'commerce', commerceBody, { contentType: `application/vnd.oms.commerce-order+json; ${param}` }), 415);
       expect(body.detail).toMatch(/supported/i);

@@ -22,8 +22,9 @@ function sameSecret(given: string, expected: string): boolean {
 
 export function requireBearer(token: string) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const header = request.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    // The scheme name is case-insensitive (RFC 9110 §11.1); the token itself is compared exactly.
+    const match = /^bearer +(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+    const given = match?.[1] ?? '';
     if (!given || !sameSecret(given, token)) {
       throw new HttpProblem(401, 'unauthorized', 'missing or wrong Bearer token', [{ field: 'authorization', message: 'missing or wrong Bearer token' }], {
         'www-authenticate': 'Bearer',

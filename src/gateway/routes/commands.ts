@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CancelRequest, CorrectionRequest, DashboardRecord, RetryRequest, ValidationError } from '../../../contracts';
 import { OrderCommandError, type OrderCommands } from '../../temporal/order-commands';
 import { requireBearer } from '../plugins/auth';
-import { HttpProblem, type ProblemBody } from '../problem';
+import { HttpProblem, ProblemBody, problems } from '../problem';
 
 export interface CommandRouteOptions {
   commands: OrderCommands;
@@ -27,7 +27,7 @@ async function command<T>(run: () => Promise<T>): Promise<T> {
 
 export const commandRoutes: FastifyPluginAsyncZod<CommandRouteOptions> = async (app, opts) => {
   app.addHook('onRequest', requireBearer(opts.supportApiToken));
-  const problems = { 401: z.custom<ProblemBody>(), 404: z.custom<ProblemBody>(), 409: z.custom<ProblemBody>(), 503: z.custom<ProblemBody>() };
+  const errors = problems(400, 401, 404, 409, 503);
 
   app.post(
     '/v1/orders/:order_id/cancel',
@@ -37,7 +37,7 @@ export const commandRoutes: FastifyPluginAsyncZod<CommandRouteOptions> = async (
         summary: 'Cancel an order before a valid capture',
         params: OrderIdParams,
         body: CancelRequest,
-        response: { 200: DashboardRecord, ...problems },
+        response: { 200: DashboardRecord, ...errors },
       },
     },
     async (request) => command(() => opts.commands.cancel(request.params.order_id, request.body)),
@@ -51,7 +51,7 @@ export const commandRoutes: FastifyPluginAsyncZod<CommandRouteOptions> = async (
         summary: 'Correct an order awaiting correction; it is re-validated against the Commerce App',
         params: OrderIdParams,
         body: CorrectionRequest,
-        response: { 200: DashboardRecord, 422: z.custom<ProblemBody & { validation_errors: ValidationError[] }>(), ...problems },
+        response: { 200: DashboardRecord, 422: ProblemBody.extend({ validation_errors: z.array(ValidationError) }), ...errors },
       },
     },
     async (request, reply) => {
@@ -85,7 +85,7 @@ export const commandRoutes: FastifyPluginAsyncZod<CommandRouteOptions> = async (
         summary: 'Retry the steps of a parked order; it resumes where it stopped',
         params: OrderIdParams,
         body: RetryRequest.optional(),
-        response: { 200: DashboardRecord, ...problems },
+        response: { 200: DashboardRecord, ...errors },
       },
     },
     async (request) => command(() => opts.commands.retryParked(request.params.order_id, request.body ?? {})),

@@ -1,4 +1,5 @@
 // Liveness and readiness: /healthz says the process serves; /readyz says Temporal and Kafka are reachable.
+import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
@@ -10,12 +11,14 @@ export interface HealthRouteOptions {
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-async function probe(check: ReadinessCheck): Promise<string> {
+/** 'ok' or 'unavailable'; the reason goes to the log, not to an unauthenticated caller (it names internal hosts). */
+async function probe(name: string, check: ReadinessCheck, log: FastifyBaseLogger): Promise<string> {
   try {
     await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref())]);
     return 'ok';
   } catch (err) {
-    return `unavailable: ${(err as Error).message}`;
+    log.warn({ err, check: name }, 'readiness check failed');
+    return 'unavailable';
   }
 }
 
@@ -26,7 +29,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRouteOptions> = async (ap
 
   app.get('/readyz', { schema: { tags: ['health'], response: { 200: Status, 503: Status } } }, async (_request, reply) => {
     const names = Object.keys(opts.checks);
-    const results = await Promise.all(names.map((name) => probe(opts.checks[name] as ReadinessCheck)));
+    const results = await Promise.all(names.map((name) => probe(name, opts.checks[name] as ReadinessCheck, app.log)));
     const checks = Object.fromEntries(names.map((name, i) => [name, results[i] as string]));
     const ready = results.every((r) => r === 'ok');
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DashboardRecord, OrderStatus } from '../../../contracts';
 import type { DashboardStore } from '../../store/dashboard-store';
 import { requireBearer } from '../plugins/auth';
-import { HttpProblem, type ProblemBody } from '../problem';
+import { HttpProblem, problems } from '../problem';
 
 export interface OrderRouteOptions {
   store: Pick<DashboardStore, 'get' | 'listByCustomer' | 'listByStatus'>;
@@ -16,7 +16,7 @@ const Limit = z.coerce.number().int().min(1).max(500).default(100);
 
 export const orderRoutes: FastifyPluginAsyncZod<OrderRouteOptions> = async (app, opts) => {
   app.addHook('onRequest', requireBearer(opts.supportApiToken));
-  const problem = { 401: z.custom<ProblemBody>(), 404: z.custom<ProblemBody>() };
+  const problem = problems(400, 401, 404);
 
   app.get(
     '/v1/orders/:order_id',

@@ -1,49 +1,64 @@
-// Inbound webhooks: media type → version, signature, schema, then the event goes durably into Temporal (202).
+// Inbound webhooks: media type → version, signature, versioned schema, then the event goes durably into Temporal (202).
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CommerceWebhookV1, orderWorkflowId, PaymentCaptureV1 } from '../../../contracts';
+import { CommerceWebhookV1, CommerceWebhookV2, orderWorkflowId, PaymentCaptureV1 } from '../../../contracts';
 import type { OrderEventSink, DeliveryOutcome } from '../../temporal/order-events';
+import type { GatewayMetrics } from '../metrics';
 import { requireSignature } from '../plugins/auth';
-import { payloadVersion, type PayloadKind } from '../media-type';
-import { HttpProblem, type ProblemBody } from '../problem';
-import type { FastifyRequest } from 'fastify';
+import { HttpProblem, problems } from '../problem';
+import { versionedBody } from '../versioned-body';
 
 export interface WebhookRouteOptions {
   events: OrderEventSink;
   secrets: { commerceWebhook: string; paymentWebhook: string };
+  metrics: GatewayMetrics;
 }
 
 const Accepted = z.object({ order_id: z.string(), workflow_id: z.string() });
-
-function checkMediaType(kind: PayloadKind) {
-  return async (request: FastifyRequest): Promise<void> => {
-    payloadVersion(request.headers['content-type'], kind);
-  };
-}
-
-/** Temporal unreachable must never become a false 202: the sender retries on 503. */
-async function durably(deliver: () => Promise<DeliveryOutcome>, log: FastifyRequest['log']): Promise<DeliveryOutcome> {
-  try {
-    return await deliver();
-  } catch (err) {
-    log.error({ err }, 'Temporal did not accept the event');
-    throw new HttpProblem(503, 'temporal-unavailable', 'the order engine is unavailable; retry later', [], { 'retry-after': '5' });
-  }
-}
+const commerceBody = versionedBody('commerce-order', { 1: CommerceWebhookV1, 2: CommerceWebhookV2 });
+const paymentBody = versionedBody('payment-capture', { 1: PaymentCaptureV1 });
 
 export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteOptions> = async (app, opts) => {
-  const problem = { 400: z.custom<ProblemBody>(), 401: z.custom<ProblemBody>(), 413: z.custom<ProblemBody>(), 415: z.custom<ProblemBody>() };
+  const problem = problems(400, 401, 413, 415, 503);
+
+  /** Temporal unreachable must never become a false 202: the sender retries on 503. */
+  async function durably(kind: 'commerce' | 'payment', deliver: () => Promise<DeliveryOutcome>, log: FastifyRequest['log']): Promise<DeliveryOutcome> {
+    const stopTimer = opts.metrics.signalWithStartSeconds.startTimer({ kind });
+    try {
+      const outcome = await deliver();
+      stopTimer({ outcome });
+      return outcome;
+    } catch (err) {
+      stopTimer({ outcome: 'error' });
+      log.error({ err }, 'Temporal did not accept the event');
+      throw new HttpProblem(503, 'temporal-unavailable', 'the order engine is unavailable; retry later', [], { 'retry-after': '5' });
+    }
+  }
 
   app.post(
     '/v1/webhooks/commerce',
     {
-      schema: { tags: ['webhooks'], summary: 'Commerce App order webhook', body: CommerceWebhookV1, response: { 202: Accepted, ...problem } },
-      onRequest: checkMediaType('commerce-order'),
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Commerce App order webhook',
+        description:
+          'Content-Type `application/json` (version 1) or `application/vnd.oms.commerce-order+json; version=1|2`. ' +
+          'Version 2 adds the optional `customer_email` (PII): validated, then discarded until payload encryption ships. ' +
+          'Header `X-Commerce-Signature: sha256=<hex HMAC-SHA256 of the raw body>`.',
+        body: CommerceWebhookV2,
+        response: { 202: Accepted, ...problem },
+      },
+      onRequest: commerceBody.readVersion,
       preValidation: requireSignature('X-Commerce-Signature', opts.secrets.commerceWebhook),
+      validatorCompiler: commerceBody.validatorCompiler,
+      preHandler: commerceBody.validate,
     },
     async (request, reply) => {
-      const orderId = request.body.order.order_id;
-      const outcome = await durably(() => opts.events.commerceOrder({ receivedAt: new Date().toISOString(), payload: request.body }), request.log);
+      // PII stops here: the e-mail of a version-2 payload is not forwarded to Temporal (see docs/api.md).
+      const { customer_email: _discarded, ...payload } = request.body;
+      const orderId = payload.order.order_id;
+      const outcome = await durably('commerce', () => opts.events.commerceOrder({ receivedAt: new Date().toISOString(), payload }), request.log);
       if (outcome === 'late_event') request.log.info({ orderId }, 'commerce webhook for a closed order: recorded by a late-event workflow');
       return reply.code(202).send({ order_id: orderId, workflow_id: orderWorkflowId(orderId) });
     },
@@ -52,13 +67,23 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteOptions> = async (
   app.post(
     '/v1/webhooks/payments',
     {
-      schema: { tags: ['webhooks'], summary: 'Payment capture callback', body: PaymentCaptureV1, response: { 202: Accepted, ...problem } },
-      onRequest: checkMediaType('payment-capture'),
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Payment capture callback',
+        description:
+          'Content-Type `application/json` or `application/vnd.oms.payment-capture+json; version=1`. ' +
+          'Header `X-Payment-Signature: sha256=<hex HMAC-SHA256 of the raw body>`.',
+        body: PaymentCaptureV1,
+        response: { 202: Accepted, ...problem },
+      },
+      onRequest: paymentBody.readVersion,
       preValidation: requireSignature('X-Payment-Signature', opts.secrets.paymentWebhook),
+      validatorCompiler: paymentBody.validatorCompiler,
+      preHandler: paymentBody.validate,
     },
     async (request, reply) => {
       const orderId = request.body.metadata.order_id;
-      const outcome = await durably(() => opts.events.paymentCapture(orderId, { receivedAt: new Date().toISOString(), payload: request.body }), request.log);
+      const outcome = await durably('payment', () => opts.events.paymentCapture(orderId, { receivedAt: new Date().toISOString(), payload: request.body }), request.log);
       if (outcome === 'late_event') request.log.info({ orderId }, 'payment capture for a closed order: handled by a late-event workflow');
       return reply.code(202).send({ order_id: orderId, workflow_id: orderWorkflowId(orderId) });
     },

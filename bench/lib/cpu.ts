@@ -1,0 +1,85 @@
+// CPU accounting over a benchmark phase: this Node process, one other process by pid, and the whole machine, so a
+// report can say where the time went and how much of the machine something else was using meanwhile.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
+export interface CpuSnapshot {
+  atMs: number;
+  self: NodeJS.CpuUsage;
+  /** utime+stime of the watched process in clock ticks; undefined without procfs or pid. */
+  procTicks: number | undefined;
+  /** Busy and total ticks of all cores (/proc/stat); undefined without procfs. */
+  machine: { busy: number; total: number } | undefined;
+}
+
+export interface CpuDelta {
+  elapsedMs: number;
+  /** CPU time of this process (all threads: JS, GC, libuv). */
+  selfMs: number;
+  procMs: number | undefined;
+  /** Share of all cores busy, whoever used them. */
+  machineBusyPct: number | undefined;
+  /** Machine busy minus this process and the watched one: the noise the figures carry. */
+  otherPct: number | undefined;
+}
+
+let clockTicks: number | undefined;
+
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100; // the Linux default on every common architecture
+    }
+  }
+  return clockTicks;
+}
+
+function procTicks(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name (which may contain spaces) start at field 3 (state).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime (14) + stime (15)
+  } catch {
+    return undefined;
+  }
+}
+
+function machineTicks(): { busy: number; total: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const values = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already counted in user)
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = values;
+    const total = user + nice + system + idle + iowait + irq + softirq + steal;
+    return { busy: total - idle - iowait, total };
+  } catch {
+    return undefined;
+  }
+}
+
+export function cpuSnapshot(pid: number | undefined): CpuSnapshot {
+  ticksPerSecond();
+  return { atMs: performance.now(), self: process.cpuUsage(), procTicks: procTicks(pid), machine: machineTicks() };
+}
+
+export function cpuSince(start: CpuSnapshot, pid: number | undefined): CpuDelta {
+  const end = cpuSnapshot(pid);
+  const elapsedMs = end.atMs - start.atMs;
+  const self = process.cpuUsage(start.self);
+  const selfMs = (self.user + self.system) / 1000;
+  const procMs =
+    start.procTicks !== undefined && end.procTicks !== undefined ? ((end.procTicks - start.procTicks) * 1000) / ticksPerSecond() : undefined;
+  let machineBusyPct: number | undefined;
+  let otherPct: number | undefined;
+  if (start.machine !== undefined && end.machine !== undefined && end.machine.total > start.machine.total) {
+    machineBusyPct = (100 * (end.machine.busy - start.machine.busy)) / (end.machine.total - start.machine.total);
+    const oursPct = (100 * (selfMs + (procMs ?? 0))) / (elapsedMs * availableParallelism());
+    otherPct = Math.max(0, machineBusyPct - oursPct);
+  }
+  return { elapsedMs, selfMs, procMs, machineBusyPct, otherPct };
+}

@@ -1,0 +1,199 @@
+// The gateway's API surface beyond the basic routes, through app.inject: payload versions and the PII rule of
+// version 2, the OpenAPI document generated from the route schemas, Prometheus metrics, command error mapping.
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CommerceWebhookV2, type CommerceOrderEvent, type DashboardRecord, type PaymentCaptureEvent } from '../../contracts';
+import { buildGateway } from '../../src/gateway/app';
+import { signBody } from '../../src/gateway/signature';
+import { OrderCommandError, type OrderCommands } from '../../src/temporal/order-commands';
+import type { DeliveryOutcome, OrderEventSink } from '../../src/temporal/order-events';
+
+const SECRETS = { commerceWebhook: 'c-secret', paymentWebhook: 'p-secret', supportApiToken: 'token-1' };
+const EMAIL = 'ada.lovelace@example.com';
+const V2 = 'application/vnd.oms.commerce-order+json; version=2';
+
+class Sink implements OrderEventSink {
+  readonly events: Array<CommerceOrderEvent | PaymentCaptureEvent> = [];
+  async commerceOrder(event: CommerceOrderEvent): Promise<DeliveryOutcome> {
+    this.events.push(event);
+    return 'delivered';
+  }
+  async paymentCapture(_orderId: string, event: PaymentCaptureEvent): Promise<DeliveryOutcome> {
+    this.events.push(event);
+    return 'delivered';
+  }
+}
+
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+});
+
+async function build(commands: Partial<OrderCommands> = {}) {
+  const sink = new Sink();
+  const refuse = async () => Promise.reject(new Error('unexpected command'));
+  const app = await buildGateway({
+    logger: false,
+    events: sink,
+    commands: { cancel: refuse, correct: refuse, retryParked: refuse, ...commands },
+    store: { get: async () => undefined, listByCustomer: async () => [], listByStatus: async () => [] },
+    secrets: SECRETS,
+    readiness: { temporal: async () => undefined, kafka: async () => Promise.reject(new Error('broker at 10.1.2.3:9092 refused')) },
+  });
+  apps.push(app);
+  return { app, sink };
+}
+
+function commerce(app: FastifyInstance, body: unknown, contentType: string) {
+  const raw = JSON.stringify(body);
+  return app.inject({
+    method: 'POST',
+    url: '/v1/webhooks/commerce',
+    headers: { 'content-type': contentType, 'x-commerce-signature': signBody(SECRETS.commerceWebhook, raw) },
+    payload: raw,
+  });
+}
+
+const order = { customer_id: 'cus-1', order: { order_id: 'ord-1', items: [{ item_id: 'itm-1', quantity: 1 }] } };
+
+describe('payload versions and the customer e-mail (PII)', () => {
+  it('accepts version 2 with customer_email, and the e-mail does not reach Temporal', async () => {
+    const { app, sink } = await build();
+    const res = await commerce(app, { ...order, customer_email: EMAIL }, V2);
+    expect(res.statusCode, res.body).toBe(202);
+    expect(sink.events).toHaveLength(1);
+    expect(JSON.stringify(sink.events)).not.toContain(EMAIL);
+    expect(sink.events[0]).toMatchObject({ payload: order });
+  });
+
+  it('accepts version 2 without the optional e-mail', async () => {
+    const { app, sink } = await build();
+    expect((await commerce(app, order, V2)).statusCode).toBe(202);
+    expect(sink.events).toHaveLength(1);
+  });
+
+  it('refuses a malformed e-mail in version 2 with 400 naming the field, and forwards nothing', async () => {
+    const { app, sink } = await build();
+    const res = await commerce(app, { ...order, customer_email: 'not-an-email' }, V2);
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json<{ errors: Array<{ field: string }> }>().errors.map((e) => e.field)).toEqual(['body.customer_email']);
+    expect(sink.events).toHaveLength(0);
+  });
+
+  it('ignores customer_email in version 1 (an unknown field), and still does not forward it', async () => {
+    const { app, sink } = await build();
+    for (const contentType of ['application/json', 'application/vnd.oms.commerce-order+json; version=1']) {
+      expect((await commerce(app, { ...order, customer_email: 'whatever' }, contentType)).statusCode).toBe(202);
+    }
+    expect(JSON.stringify(sink.events)).not.toContain('whatever');
+  });
+
+  it('answers 415 naming versions 1 and 2 for version 3', async () => {
+    const { app } = await build();
+    const res = await commerce(app, order, 'application/vnd.oms.commerce-order+json; version=3');
+    expect(res.statusCode).toBe(415);
+    expect(res.json<{ detail: string }>().detail).toContain('version=1|2');
+  });
+});
+
+describe('OpenAPI at /docs', () => {
+  it('documents every route of contract §3 from the route schemas', async () => {
+    const { app } = await build();
+    const res = await app.inject({ method: 'GET', url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json<{ openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown>; required?: string[] } }> } }>> }>();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        '/healthz',
+        '/readyz',
+        '/v1/customers/{customer_id}/orders',
+        '/v1/orders/{order_id}',
+        '/v1/orders/{order_id}/cancel',
+        '/v1/support/orders',
+        '/v1/support/orders/{order_id}/correction',
+        '/v1/support/orders/{order_id}/retry',
+        '/v1/webhooks/commerce',
+        '/v1/webhooks/payments',
+      ].sort(),
+    );
+    const commerceBody = doc.paths['/v1/webhooks/commerce']?.post?.requestBody?.content['application/json']?.schema;
+    // Generated from the same zod object that validates: its fields, and exactly its required ones.
+    expect(Object.keys(commerceBody?.properties ?? {}).sort()).toEqual(Object.keys(CommerceWebhookV2.shape).sort());
+    expect(commerceBody?.required?.sort()).toEqual(['customer_id', 'order']);
+  });
+
+  it('serves the UI at /docs', async () => {
+    const { app } = await build();
+    const res = await app.inject({ method: 'GET', url: '/docs' });
+    expect([200, 302]).toContain(res.statusCode);
+  });
+});
+
+describe('metrics and health', () => {
+  it('counts requests by route pattern and status, and times signalWithStart', async () => {
+    const { app } = await build();
+    await commerce(app, order, 'application/json');
+    await commerce(app, { nope: true }, 'application/json');
+    await app.inject({ method: 'GET', url: '/v1/orders/ord-123', headers: { authorization: 'Bearer token-1' } });
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toMatch(/oms_http_requests_total\{method="POST",route="\/v1\/webhooks\/commerce",status="202"\} 1/);
+    expect(text).toMatch(/oms_http_requests_total\{method="POST",route="\/v1\/webhooks\/commerce",status="400"\} 1/);
+    // The route pattern, not the order id: bounded label values.
+    expect(text).toContain('route="/v1/orders/:order_id",status="404"');
+    expect(text).not.toContain('ord-123');
+    expect(text).toMatch(/oms_temporal_signal_with_start_duration_seconds_count\{kind="commerce",outcome="delivered"\} 1/);
+    expect(text).toContain('oms_http_request_duration_seconds_bucket');
+    expect(text).toContain('process_cpu_seconds_total');
+  });
+
+  it('/readyz names the failing dependency without leaking its address', async () => {
+    const { app } = await build();
+    const res = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: 'unavailable', checks: { temporal: 'ok', kafka: 'unavailable' } });
+    expect(res.body).not.toContain('10.1.2.3');
+  });
+
+  it('accepts the Bearer scheme in any case, never a wrong token', async () => {
+    const { app } = await build();
+    const get = (authorization: string) => app.inject({ method: 'GET', url: '/v1/orders/x', headers: { authorization } });
+    expect((await get('bearer token-1')).statusCode).toBe(404);
+    expect((await get('BEARER token-1')).statusCode).toBe(404);
+    expect((await get('Bearer token-2')).statusCode).toBe(401);
+    expect((await get('Basic token-1')).statusCode).toBe(401);
+  });
+});
+
+describe('commands map onto the contract statuses', () => {
+  const auth = { authorization: 'Bearer token-1' };
+  const record = { order_id: 'ord-1', status: 'CANCELLED' } as unknown as DashboardRecord;
+
+  it('cancel: 409 for a refused update, 404 unknown, 503 dependency down, 400 bad body', async () => {
+    const outcomes: Array<[Error, number]> = [
+      [new OrderCommandError('conflict', 'payment already captured', 'PAYMENT_ALREADY_CAPTURED'), 409],
+      [new OrderCommandError('not_found', 'no order'), 404],
+      [new OrderCommandError('unavailable', 'pim down'), 503],
+    ];
+    for (const [error, status] of outcomes) {
+      const { app } = await build({ cancel: async () => Promise.reject(error) });
+      const res = await app.inject({ method: 'POST', url: '/v1/orders/ord-1/cancel', headers: auth, payload: { reason: 'x' } });
+      expect(res.statusCode).toBe(status);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+    const { app } = await build();
+    expect((await app.inject({ method: 'POST', url: '/v1/orders/ord-1/cancel', headers: auth, payload: {} })).statusCode).toBe(400);
+  });
+
+  it('correction: 422 with the reasons, 400 when the body names another order', async () => {
+    const reasons = [{ code: 'quantity_mismatch' as const, item_id: 'itm-1', detail: 'quantity 1, Commerce has 2' }];
+    const { app } = await build({ correct: async () => ({ accepted: false, errors: reasons, record }) });
+    const body = { customer_id: 'cus-1', order: { order_id: 'ord-1', items: [{ item_id: 'itm-1', quantity: 1 }] }, note: '', agent: 'ann' };
+    const res = await app.inject({ method: 'POST', url: '/v1/support/orders/ord-1/correction', headers: auth, payload: body });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ status: 422, validation_errors: reasons, errors: [{ field: 'order.items[itm-1]' }] });
+    const other = await app.inject({ method: 'POST', url: '/v1/support/orders/ord-2/correction', headers: auth, payload: body });
+    expect(other.statusCode).toBe(400);
+  });
+});
