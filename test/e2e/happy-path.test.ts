@@ -1,5 +1,7 @@
 // End to end on the real local stack (`npm start`: Temporal dev server, Kafka, PGlite, worker, gateway) with the
 // external APIs served by an independent implementation: one order from webhook to Kafka, in both arrival orders.
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { commerceWebhook, paymentCapture, uniqueOrderId } from '../helpers/fixtures';
 import { readTopic, type TopicReader } from '../helpers/fulfillment-topic';
@@ -130,5 +132,37 @@ describe('one order from webhook to Kafka on the real stack', () => {
     expect(res.body).toMatchObject({ status: 401, title: 'Unauthorized' });
     expect((await gateway.getOrder(orderId)).status).toBe(404);
     expect(apis.requests.some((r) => r.includes(orderId))).toBe(false);
+  });
+
+  it('keeps the version-2 customer e-mail out of Temporal: the raw history has no e-mail in clear', async () => {
+    const orderId = uniqueOrderId('ord-e2e');
+    seedOrder(orderId);
+    const email = `pii-${orderId}@example.com`;
+    const res = await gateway.postCommerce({ ...commerceWebhook(orderId), customer_email: email }, { contentType: 'application/vnd.oms.commerce-order+json; version=2' });
+    expect(res.status).toBe(202);
+    await vi.waitFor(async () => expect((await gateway.getOrder(orderId)).body).toMatchObject({ status: 'AWAITING_PAYMENT' }), { timeout: 60_000, interval: 200 });
+
+    const connection = await Connection.connect({ address: stack.temporalAddress });
+    try {
+      const { history } = await connection.workflowService.getWorkflowExecutionHistory({
+        namespace: 'default',
+        execution: { workflowId: `order-${orderId}` },
+      });
+      const raw = Buffer.from(temporal.api.history.v1.History.encode(history ?? {}).finish());
+      expect(raw.length).toBeGreaterThan(0);
+      expect(raw.includes(orderId)).toBe(true);
+      expect(raw.includes(email)).toBe(false);
+    } finally {
+      await connection.close();
+    }
+    expect(JSON.stringify((await gateway.getOrder(orderId)).body)).not.toContain(email);
+  });
+
+  it('exposes Prometheus metrics: the gateway on /metrics, the worker on its own port', async () => {
+    const gatewayMetrics = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    expect(gatewayMetrics).toMatch(/oms_http_requests_total\{method="POST",route="\/v1\/webhooks\/commerce",status="202"\} \d+/);
+    expect(gatewayMetrics).toContain('oms_temporal_signal_with_start_duration_seconds_bucket');
+    const workerMetrics = await (await fetch(stack.workerMetricsUrl)).text();
+    expect(workerMetrics).toMatch(/^temporal_\w+/m);
   });
 });

@@ -10,6 +10,7 @@ export interface LocalStack {
   gatewayUrl: string;
   kafkaBrokers: string[];
   temporalAddress: string;
+  workerMetricsUrl: string;
   env: Record<string, string>;
   output(): string;
   stop(): Promise<void>;
@@ -19,7 +20,14 @@ const READY_LINE = 'OMS Processing is ready';
 
 export async function startLocalStack(extraEnv: Record<string, string>, readyTimeoutMs = 25 * 60_000): Promise<LocalStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'oms-e2e-'));
-  const [gateway, temporal, temporalUi, kafka, kafkaController] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [gateway, temporal, temporalUi, kafka, kafkaController, workerMetrics] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const env: Record<string, string> = {
     PORT: String(gateway),
     OMS_DATA_DIR: dataDir,
@@ -27,6 +35,7 @@ export async function startLocalStack(extraEnv: Record<string, string>, readyTim
     OMS_DEV_TEMPORAL_UI_PORT: String(temporalUi),
     OMS_DEV_KAFKA_PORT: String(kafka),
     OMS_DEV_KAFKA_CONTROLLER_PORT: String(kafkaController),
+    WORKER_METRICS_ADDRESS: `127.0.0.1:${workerMetrics}`,
     LOG_LEVEL: 'warn',
     ...extraEnv,
   };
@@ -59,6 +68,7 @@ export async function startLocalStack(extraEnv: Record<string, string>, readyTim
     gatewayUrl: `http://127.0.0.1:${gateway}`,
     kafkaBrokers: [`127.0.0.1:${kafka}`],
     temporalAddress: `127.0.0.1:${temporal}`,
+    workerMetricsUrl: `http://127.0.0.1:${workerMetrics}/metrics`,
     env,
     output: () => output,
     async stop() {
