@@ -94,24 +94,20 @@ WHERE status = $1
 ORDER BY submitted_at ASC, order_id ASC
 LIMIT $2`;
 
-// The CTE's insert is invisible to the UNION's second SELECT (one snapshot): together they give the owner
-// whether this call inserted the claim or found it.
+// A no-op DO UPDATE instead of DO NOTHING: on a conflict PostgreSQL waits for the concurrent claimer to commit and
+// then returns the committed row, so every caller gets the owner back (a separate SELECT would read the statement's
+// older snapshot and find nothing).
 const CLAIM_RRN_SQL = `
-WITH inserted AS (
-  INSERT INTO rrn_claims (rrn, order_id) VALUES ($1, $2)
-  ON CONFLICT (rrn) DO NOTHING
-  RETURNING order_id
-)
-SELECT order_id FROM inserted
-UNION ALL
-SELECT order_id FROM rrn_claims WHERE rrn = $1
-LIMIT 1`;
+INSERT INTO rrn_claims (rrn, order_id) VALUES ($1, $2)
+ON CONFLICT (rrn) DO UPDATE SET order_id = rrn_claims.order_id
+RETURNING order_id`;
 
 // The event row and the history entry are written by one statement: a retry finds the event row and appends
 // nothing. The revision moves past the workflow's last write, so a late retry of that write cannot undo this.
 const APPEND_HISTORY_ONCE_SQL = `
 WITH fresh AS (
-  INSERT INTO order_late_events (event_id, order_id, recorded_at) VALUES ($1, $2, $3)
+  INSERT INTO order_late_events (event_id, order_id, recorded_at)
+  SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM dashboard_orders WHERE order_id = $2)
   ON CONFLICT (event_id) DO NOTHING
   RETURNING order_id
 )
