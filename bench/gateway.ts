@@ -1,7 +1,7 @@
 // `npm run bench -- gateway`: POST /v1/webhooks/commerce through the real gateway against a bare Temporal client making
 // the same signalWithStart calls, alternated in one run on a private Temporal dev server; req/s, p50/p99, ratios.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { cpuSince, cpuSnapshot, type CpuDelta } from './lib/cpu';
 import { describeError, runConcurrentLoops, runHttpLoad, type LoadResult } from './lib/drivers';
 import { describeMachine, formatLoadavg, machineInfo } from './lib/machine';
 import { freeLoopbackPort } from './lib/net';
+import { addInto, openProfiler, type PhaseProfiler } from './lib/profile';
 import { durationMs, positiveInt } from './lib/options';
 import { fmt, median, summarizeLatencies, table } from './lib/stats';
 
@@ -37,6 +38,8 @@ interface Options {
   warmupMs: number;
   /** 0 = skip the CPU breakdown phases. */
   breakdownMs: number;
+  /** Directory for V8 CPU profiles of the measured phases; undefined = no profiling (it perturbs the figures). */
+  profileDir: string | undefined;
 }
 
 const USAGE = [
@@ -45,6 +48,8 @@ const USAGE = [
   '--rounds R        rounds of bare + gateway, alternating which goes first (default 3; env BENCH_ROUNDS)',
   '--warmup D        unmeasured warm-up of each path before round 1 (default 3 s; env BENCH_WARMUP)',
   '--breakdown D     window of each CPU-breakdown phase, 0 to skip (default 3 s; env BENCH_BREAKDOWN)',
+  '--profile DIR     V8 CPU profile of every measured phase into DIR, and self time per package in the report',
+  '                  (diagnosis only: the profiler costs CPU, so do not quote figures from such a run)',
 ] as const;
 
 function parseOptions(argv: readonly string[]): Options {
@@ -58,6 +63,7 @@ function parseOptions(argv: readonly string[]): Options {
         rounds: { type: 'string' },
         warmup: { type: 'string' },
         breakdown: { type: 'string' },
+        profile: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -72,6 +78,7 @@ function parseOptions(argv: readonly string[]): Options {
     rounds: positiveInt('rounds', values['rounds'], 'BENCH_ROUNDS', 3),
     warmupMs: durationMs('warmup', values['warmup'], 'BENCH_WARMUP', 3_000),
     breakdownMs: breakdownRaw?.trim() === '0' ? 0 : durationMs('breakdown', values['breakdown'], 'BENCH_BREAKDOWN', 3_000),
+    profileDir: values['profile'] === undefined || values['profile'] === '' ? undefined : path.resolve(values['profile']),
   };
 }
 
@@ -200,6 +207,8 @@ interface PhaseResult {
   ok: number;
   errors: number;
   firstError: string | undefined;
+  /** Calls settled in the phase, its tail after the window included: the denominator of the CPU figures. */
+  calls: number;
   /** This Node process's CPU per call settled in the phase (for the gateway: load generator included). */
   nodeCpuUs: number;
   serverCpuUs: number | undefined;
@@ -218,6 +227,7 @@ function phaseResult(pathName: PathName, load: LoadResult, cpu: CpuDelta, calls:
     ok: load.ok,
     errors: load.errors,
     firstError: load.firstError,
+    calls,
     nodeCpuUs: perCall(cpu.selfMs) ?? Number.NaN,
     serverCpuUs: perCall(cpu.procMs),
     cpu,
@@ -233,6 +243,20 @@ interface Harness {
   gatewayUrl: string;
   gatewaySink: TrackedSink;
   bareSink: TrackedSink;
+  profiler: PhaseProfiler | undefined;
+  /** Self time (ms) per category and calls, summed over the measured phases of each path. */
+  profiles: Record<PathName, { selfMs: Map<string, number>; calls: number }>;
+}
+
+/** A measured phase, profiled when asked: the profile covers the window, the tail and the drain, like the CPU figures. */
+async function measured(h: Harness, name: string, phase: () => Promise<PhaseResult>): Promise<PhaseResult> {
+  if (h.profiler === undefined) return phase();
+  await h.profiler.start();
+  const result = await phase();
+  const selfMs = await h.profiler.stop(name);
+  addInto(h.profiles[result.path].selfMs, selfMs);
+  h.profiles[result.path].calls += result.calls;
+  return result;
 }
 
 async function barePhase(h: Harness, windowMs: number): Promise<PhaseResult> {
@@ -404,6 +428,7 @@ async function runGatewayBenchmark(argv: readonly string[], ctx: BenchContext): 
   let gatewayClient: Client | undefined;
   let bareClient: Client | undefined;
   let app: FastifyInstance | undefined;
+  let profiler: PhaseProfiler | undefined;
   try {
     // A private, in-memory, headless dev server on a free port: never the user's running stack, discarded at the end.
     const port = await freeLoopbackPort();
@@ -445,7 +470,15 @@ async function runGatewayBenchmark(argv: readonly string[], ctx: BenchContext): 
       gatewayUrl,
       gatewaySink,
       bareSink,
+      profiler: undefined,
+      profiles: { bare: { selfMs: new Map(), calls: 0 }, gateway: { selfMs: new Map(), calls: 0 } },
     };
+    if (opts.profileDir !== undefined) {
+      await mkdir(opts.profileDir, { recursive: true });
+      h.profiler = await openProfiler(opts.profileDir);
+      profiler = h.profiler;
+      ctx.out(`profile   V8 CPU profiles of the measured phases in ${opts.profileDir} (figures of this run are perturbed)`);
+    }
 
     // Preflight: one request through each path, so a wiring mistake fails loudly instead of as a fast error loop.
     const probe = signedRequest(h.secret, h.nextOrderId());
@@ -468,7 +501,7 @@ async function runGatewayBenchmark(argv: readonly string[], ctx: BenchContext): 
       const results: Partial<Record<PathName, PhaseResult>> = {};
       for (const p of order) {
         ctx.log(`round ${r}/${opts.rounds}: ${p} for ${opts.durationMs / 1000} s…`);
-        results[p] = p === 'bare' ? await barePhase(h, opts.durationMs) : await gatewayPhase(h, opts.durationMs);
+        results[p] = await measured(h, `round${r}-${p}`, () => (p === 'bare' ? barePhase(h, opts.durationMs) : gatewayPhase(h, opts.durationMs)));
         throwIfAborted(ctx.signal);
       }
       const { bare, gateway } = results;
@@ -483,11 +516,13 @@ async function runGatewayBenchmark(argv: readonly string[], ctx: BenchContext): 
     }
 
     const valid = report(ctx, opts, rounds, breakdown, generateUs, [gatewaySink.unexpected(), bareSink.unexpected()]);
+    if (h.profiler !== undefined) reportProfile(ctx, h.profiles);
     ctx.out('');
     ctx.out(`load avg  ${formatLoadavg(machineInfo().loadavg)} at end; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return valid ? 0 : 1;
   } finally {
     await closeAll([
+      () => profiler?.close(),
       () => app?.close(),
       () => gatewayClient?.connection.close(),
       () => bareClient?.connection.close(),
@@ -569,6 +604,9 @@ function report(
   ctx.out(`throughput  ${thrRatio.toFixed(3)}   (rounds: ${list(thrRatios)})   goal ≥ ${GOAL.minThroughputRatio.toFixed(2)}   ${thrOk ? 'PASS' : 'MISS'}`);
   ctx.out(`p99         ${p99Ratio.toFixed(3)}   (rounds: ${list(p99Ratios)})   goal ≤ ${GOAL.maxP99Ratio.toFixed(2)}   ${p99Ok ? 'PASS' : 'MISS'}`);
   ctx.out(`p50         ${median(p50Ratios).toFixed(3)}   (rounds: ${list(p50Ratios)})`);
+  // A round whose two halves saw different outside load compares the load, not the paths: show it beside the ratios.
+  const otherDelta = rounds.map((r) => (r.gateway.cpu.otherPct ?? Number.NaN) - (r.bare.cpu.otherPct ?? Number.NaN));
+  ctx.out(`other load during gateway minus during bare, per round (percentage points): ${otherDelta.map((d) => fmt(d, 0)).join(', ')}`);
 
   const gwCpu = med('gateway', (p) => p.nodeCpuUs);
   const bareCpu = med('bare', (p) => p.nodeCpuUs);
@@ -603,4 +641,22 @@ function report(
   ctx.out('');
   ctx.out(`verdict   ${thrOk && p99Ok ? 'PASS' : 'MISS'} (throughput ${thrOk ? 'met' : 'missed'}, p99 ${p99Ok ? 'met' : 'missed'})`);
   return true;
+}
+
+function reportProfile(ctx: BenchContext, profiles: Harness['profiles']): void {
+  const perCall = (pathName: PathName, category: string): number => {
+    const p = profiles[pathName];
+    return p.calls === 0 ? Number.NaN : ((p.selfMs.get(category) ?? 0) * 1000) / p.calls;
+  };
+  const categories = [...new Set([...profiles.bare.selfMs.keys(), ...profiles.gateway.selfMs.keys()])].filter((c) => c !== '(idle)');
+  categories.sort((a, b) => perCall('gateway', b) - perCall('gateway', a));
+  const shown = categories.slice(0, 16);
+  const rest = categories.slice(16);
+  const sum = (pathName: PathName, cats: readonly string[]): number => cats.reduce((n, c) => n + perCall(pathName, c), 0);
+  const rows = shown.map((c) => [c, fmt(perCall('bare', c), 0), fmt(perCall('gateway', c), 0), fmt(perCall('gateway', c) - perCall('bare', c), 0)]);
+  if (rest.length > 0) rows.push([`(${rest.length} more)`, fmt(sum('bare', rest), 0), fmt(sum('gateway', rest), 0), fmt(sum('gateway', rest) - sum('bare', rest), 0)]);
+  rows.push(['total on the main thread (busy)', fmt(sum('bare', categories), 0), fmt(sum('gateway', categories), 0), fmt(sum('gateway', categories) - sum('bare', categories), 0)]);
+  ctx.out('');
+  ctx.out(`## CPU profile of the measured phases: self time on the main thread, µs per call (${profiles.bare.calls} bare, ${profiles.gateway.calls} gateway calls)`);
+  ctx.out(table(['category', 'bare', 'gateway', 'Δ'], rows));
 }

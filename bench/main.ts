@@ -26,7 +26,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h') {
     process.stdout.write(`${listing()}\n`);
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   const bench = BENCHMARKS.find((b) => b.name === name);
   if (bench === undefined) {

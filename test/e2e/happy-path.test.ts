@@ -4,25 +4,19 @@ import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { commerceWebhook, paymentCapture, uniqueOrderId } from '../helpers/fixtures';
-import { readTopic, type TopicReader } from '../helpers/fulfillment-topic';
-import { gatewayClient, type GatewayClient } from '../helpers/gateway-client';
-import { startIndependentApis, type IndependentApis } from '../helpers/independent-apis';
-import { startLocalStack, type LocalStack } from '../helpers/local-stack';
+import { bootE2eWorld, type E2eWorld } from '../helpers/e2e-stack';
+import type { TopicReader } from '../helpers/fulfillment-topic';
+import type { GatewayClient } from '../helpers/gateway-client';
+import type { IndependentApis } from '../helpers/independent-apis';
+import type { LocalStack } from '../helpers/local-stack';
 
-const SECRETS = { commerce: 'e2e-commerce-secret', payment: 'e2e-payment-secret', support: 'e2e-support-token' };
-
+let world: E2eWorld;
 let apis: IndependentApis;
 let stack: LocalStack;
 let topic: TopicReader;
 let gateway: GatewayClient;
 
-/** Registers an order in the independent Commerce, PIM and Payment APIs, as those systems would hold it. */
-function seedOrder(orderId: string): void {
-  const webhook = commerceWebhook(orderId);
-  apis.orders.set(orderId, { order_id: orderId, customer_id: webhook.customer_id, items: webhook.order.items, placed_at: '2026-11-20T09:00:00.000Z' });
-  const capture = paymentCapture(orderId);
-  apis.payments.set(capture.rrn, { rrn: capture.rrn, order_id: orderId, amount_cents: capture.amount_cents, status: 'captured' });
-}
+const seedOrder = (orderId: string) => world.seedOrder(orderId);
 
 function expectedMessage(orderId: string) {
   return {
@@ -49,25 +43,12 @@ async function forwardedRecord(orderId: string) {
 }
 
 beforeAll(async () => {
-  apis = await startIndependentApis();
-  apis.items.set('itm-tee-navy-m', { item_id: 'itm-tee-navy-m', sku_id: 'TEE-NAVY-M', brand_code: 'BRAND-A' });
-  apis.items.set('itm-jeans-blue-32', { item_id: 'itm-jeans-blue-32', sku_id: 'JEANS-BLUE-32', brand_code: 'BRAND-B' });
-  stack = await startLocalStack({
-    COMMERCE_API_URL: apis.urls.commerce,
-    PIM_API_URL: apis.urls.pim,
-    PAYMENT_API_URL: apis.urls.payment,
-    COMMERCE_WEBHOOK_SECRET: SECRETS.commerce,
-    PAYMENT_WEBHOOK_SECRET: SECRETS.payment,
-    SUPPORT_API_TOKEN: SECRETS.support,
-  });
-  topic = await readTopic(stack.kafkaBrokers, 'order-fulfillment');
-  gateway = gatewayClient(stack.gatewayUrl, SECRETS);
+  world = await bootE2eWorld();
+  ({ apis, stack, topic, gateway } = world);
 });
 
 afterAll(async () => {
-  await topic?.stop();
-  await stack?.stop();
-  await apis?.stop();
+  await world?.stop();
 });
 
 describe('one order from webhook to Kafka on the real stack', () => {

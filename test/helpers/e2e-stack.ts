@@ -1,0 +1,61 @@
+// One end-to-end world: the independent external APIs with the fixture catalogue, `npm start` wired to them with
+// test secrets, a reader on the fulfillment topic and a gateway client. Each e2e file boots one and stops it.
+import { commerceWebhook, paymentCapture } from './fixtures';
+import { readTopic, type TopicReader } from './fulfillment-topic';
+import { gatewayClient, type GatewayClient } from './gateway-client';
+import { startIndependentApis, type IndependentApis } from './independent-apis';
+import { startLocalStack, type LocalStack } from './local-stack';
+
+export const E2E_SECRETS = { commerce: 'e2e-commerce-secret', payment: 'e2e-payment-secret', support: 'e2e-support-token' };
+
+export interface E2eWorld {
+  apis: IndependentApis;
+  stack: LocalStack;
+  topic: TopicReader;
+  gateway: GatewayClient;
+  /** Registers an order in the Commerce App and its captured payment; `commerceQuantity` lets the webhook disagree. */
+  seedOrder(orderId: string, commerceQuantity?: number): void;
+  stop(): Promise<void>;
+}
+
+export async function bootE2eWorld(extraEnv: Record<string, string> = {}): Promise<E2eWorld> {
+  const apis = await startIndependentApis();
+  apis.items.set('itm-tee-navy-m', { item_id: 'itm-tee-navy-m', sku_id: 'TEE-NAVY-M', brand_code: 'BRAND-A' });
+  apis.items.set('itm-jeans-blue-32', { item_id: 'itm-jeans-blue-32', sku_id: 'JEANS-BLUE-32', brand_code: 'BRAND-B' });
+  let stack: LocalStack | undefined;
+  let topic: TopicReader | undefined;
+  const stop = async () => {
+    await topic?.stop();
+    await stack?.stop();
+    await apis.stop();
+  };
+  try {
+    stack = await startLocalStack({
+      COMMERCE_API_URL: apis.urls.commerce,
+      PIM_API_URL: apis.urls.pim,
+      PAYMENT_API_URL: apis.urls.payment,
+      COMMERCE_WEBHOOK_SECRET: E2E_SECRETS.commerce,
+      PAYMENT_WEBHOOK_SECRET: E2E_SECRETS.payment,
+      SUPPORT_API_TOKEN: E2E_SECRETS.support,
+      ...extraEnv,
+    });
+    topic = await readTopic(stack.kafkaBrokers, 'order-fulfillment');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    apis,
+    stack,
+    topic,
+    gateway: gatewayClient(stack.gatewayUrl, E2E_SECRETS),
+    seedOrder(orderId, commerceQuantity = 2) {
+      const webhook = commerceWebhook(orderId);
+      const items = webhook.order.items.map((i) => (i.item_id === 'itm-tee-navy-m' ? { ...i, quantity: commerceQuantity } : i));
+      apis.orders.set(orderId, { order_id: orderId, customer_id: webhook.customer_id, items, placed_at: '2026-11-20T09:00:00.000Z' });
+      const capture = paymentCapture(orderId);
+      apis.payments.set(capture.rrn, { rrn: capture.rrn, order_id: orderId, amount_cents: capture.amount_cents, status: 'captured' });
+    },
+    stop,
+  };
+}
