@@ -92,6 +92,24 @@ describe.concurrent('order lifecycle on the real stack', () => {
     const cancelled = await gateway.support(`/v1/orders/${orderId}/cancel`, { reason: 'customer_request' });
     expect(cancelled).toMatchObject({ status: 200, body: { status: 'CANCELLED', status_reason: 'customer_request' } });
     expect((await gateway.support(`/v1/orders/${orderId}/cancel`, { reason: 'again' })).status).toBe(409);
+    // A webhook for the closed order: 202, recorded once on its history, the order stays CANCELLED. Re-sent until the
+    // workflow has completed (a moment after CANCELLED); before that it is a harmless duplicate.
+    const late = 'late commerce webhook after the order closed: ignored';
+    const record = await vi.waitFor(
+      async () => {
+        expect((await gateway.postCommerce(commerceWebhook(orderId))).status).toBe(202);
+        const body = (await gateway.getOrder(orderId)).body as Record;
+        expect(body.history.map((h) => h.reason)).toContain(late);
+        return body;
+      },
+      { timeout: 20_000, interval: 300 },
+    );
+    expect(record.status).toBe('CANCELLED');
+    expect((await gateway.postCommerce(commerceWebhook(orderId))).status).toBe(202);
+    await vi.waitFor(async () => {
+      const history = ((await gateway.getOrder(orderId)).body as Record).history;
+      expect(history.filter((h) => h.reason === late)).toHaveLength(1);
+    });
     expect((await gateway.support(`/v1/orders/${uniqueOrderId('ord-none')}/cancel`, { reason: 'x' })).status).toBe(404);
   });
 
