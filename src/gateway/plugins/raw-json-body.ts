@@ -11,6 +11,9 @@ declare module 'fastify' {
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
 
+// ignoreBOM keeps a byte-order mark in the text, so JSON.parse refuses it (RFC 8259: senders must not add one).
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 export const rawJsonBody = fp(
   async (app: FastifyInstance) => {
     app.removeContentTypeParser('application/json');
@@ -19,7 +22,8 @@ export const rawJsonBody = fp(
         const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
         request.rawBody = raw;
         try {
-          done(null, raw.length === 0 ? undefined : (JSON.parse(raw.toString('utf8')) as unknown));
+          // Strict UTF-8 (RFC 8259): a lossy decode would map different signed bodies onto the same order id.
+          done(null, raw.length === 0 ? undefined : (JSON.parse(strictUtf8.decode(raw)) as unknown));
         } catch {
           done(new HttpProblem(400, 'malformed-json', 'the request body is not valid JSON', [{ field: 'body', message: 'not valid JSON' }]), undefined);
         }
