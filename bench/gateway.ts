@@ -10,20 +10,24 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { CommerceWebhookV1, SEARCH_ATTRIBUTES } from '../contracts';
+import pino from 'pino';
 import { loadConfig, type Config } from '../src/config';
 import { startTemporalDevServer, type TemporalDevServer } from '../src/devstack/temporal-dev-server';
 import { buildGateway, type GatewayDeps } from '../src/gateway/app';
-import { isValidSignature, signBody } from '../src/gateway/signature';
+import { PII_REDACT_PATHS, type Logger } from '../src/logger';
+import { isValidSignature } from '../src/gateway/signature';
 import { connectClient } from '../src/temporal/connection';
 import { createTemporalOrderEvents, type DeliveryOutcome, type OrderEventSink } from '../src/temporal/order-events';
 import { UsageError, type BenchContext, type Benchmark } from './lib/benchmark';
-import { cpuSince, cpuSnapshot, type CpuDelta } from './lib/cpu';
-import { describeError, runConcurrentLoops, runHttpLoad, type LoadResult } from './lib/drivers';
-import { describeMachine, formatLoadavg, machineInfo } from './lib/machine';
+import { combineCpuDeltas, cpuSince, cpuSnapshot, type CpuDelta } from './lib/cpu';
+import { describeError, runConcurrentLoops, type LoadResult } from './lib/drivers';
+import { startLoadProcess, type LoadProcess } from './lib/load-process';
+import { codeRevision, describeMachine, formatLoadavg, machineInfo } from './lib/machine';
 import { freeLoopbackPort } from './lib/net';
-import { addInto, openProfiler, type PhaseProfiler } from './lib/profile';
 import { durationMs, positiveInt } from './lib/options';
+import { addInto, openProfiler, type PhaseProfiler } from './lib/profile';
 import { fmt, median, summarizeLatencies, table } from './lib/stats';
+import { commercePayload, orderIdGenerator, signedCommerceRequest } from './lib/workloads';
 
 /** The issue's goal: the gateway keeps ≥ 90 % of the bare client's throughput, with p99 within 1.2×. */
 const GOAL = { minThroughputRatio: 0.9, maxP99Ratio: 1.2 } as const;
@@ -45,8 +49,8 @@ interface Options {
 
 const USAGE = [
   '--connections N   requests in flight, the same for both paths (default 32; env BENCH_CONNECTIONS)',
-  '--duration D      measured window of each phase: 10, 10s, 1500ms (default 10 s; env BENCH_DURATION)',
-  '--rounds R        rounds of bare + gateway, alternating which goes first (default 3; env BENCH_ROUNDS)',
+  '--duration D      measured time per path per round: 10, 10s, 1500ms (default 10 s; env BENCH_DURATION)',
+  '--rounds R        rounds A-B-A (A in two half windows), A = bare and gateway in turn (default 3; env BENCH_ROUNDS)',
   '--warmup D        unmeasured warm-up of each path before round 1 (default 3 s; env BENCH_WARMUP)',
   '--breakdown D     window of each CPU-breakdown phase, 0 to skip (default 5 s; env BENCH_BREAKDOWN)',
   '--profile DIR     V8 CPU profile of every measured phase into DIR, and self time per package in the report',
@@ -73,13 +77,14 @@ function parseOptions(argv: readonly string[]): Options {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
   const breakdownRaw = values['breakdown'] ?? process.env['BENCH_BREAKDOWN'];
+  const profile = values['profile'];
   return {
     connections: positiveInt('connections', values['connections'], 'BENCH_CONNECTIONS', 32),
     durationMs: durationMs('duration', values['duration'], 'BENCH_DURATION', 10_000),
     rounds: positiveInt('rounds', values['rounds'], 'BENCH_ROUNDS', 3),
     warmupMs: durationMs('warmup', values['warmup'], 'BENCH_WARMUP', 3_000),
     breakdownMs: breakdownRaw?.trim() === '0' ? 0 : durationMs('breakdown', values['breakdown'], 'BENCH_BREAKDOWN', 5_000),
-    profileDir: values['profile'] === undefined || values['profile'] === '' ? undefined : path.resolve(values['profile']),
+    profileDir: profile === undefined || profile === '' ? undefined : path.resolve(profile),
   };
 }
 
@@ -95,40 +100,12 @@ export const gatewayBenchmark: Benchmark = {
       return 10 * 60_000;
     }
     // Load time plus generous slack per phase (autocannon's tail, drains), plus a first-time Temporal CLI build.
-    const phases = 2 * o.rounds + 2 + (o.breakdownMs > 0 ? 4 : 0);
-    const load = 2 * o.warmupMs + 2 * o.rounds * o.durationMs + (o.breakdownMs > 0 ? 2 * (o.breakdownMs + BREAKDOWN_WARMUP_MS) : 0);
+    const phases = 3 * o.rounds + 2 + (o.breakdownMs > 0 ? 6 : 0);
+    const load = 2 * o.warmupMs + 2 * o.rounds * o.durationMs + (o.breakdownMs > 0 ? 3 * (o.breakdownMs + BREAKDOWN_WARMUP_MS) : 0);
     return load + phases * 15_000 + 6 * 60_000;
   },
   run: runGatewayBenchmark,
 };
-
-// ---------------------------------------------------------------------------------------------------------------------
-// Workload: every call a fresh order id, so each signalWithStart starts a new workflow (a reused id would only signal,
-// a closed one would take the late-event path: different work, not comparable).
-
-function orderIdGenerator(runId: string): () => string {
-  let n = 0;
-  // Fixed width: every body has the same size on both paths.
-  return () => `bench-${runId}-${String(++n).padStart(9, '0')}`;
-}
-
-function commercePayload(orderId: string): CommerceWebhookV1 {
-  return {
-    customer_id: 'cust-bench-0001',
-    order: {
-      order_id: orderId,
-      items: [
-        { item_id: 'SKU-TSHIRT-M-BLUE', quantity: 2 },
-        { item_id: 'SKU-JEANS-32-32', quantity: 1 },
-      ],
-    },
-  };
-}
-
-function signedRequest(secret: string, orderId: string): { body: string; headers: Record<string, string> } {
-  const body = JSON.stringify(commercePayload(orderId));
-  return { body, headers: { 'content-type': 'application/json', 'x-commerce-signature': signBody(secret, body) } };
-}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The event sink both paths go through, wrapped only to count what is in flight (so a phase ends with nothing of it
@@ -210,26 +187,46 @@ interface PhaseResult {
   firstError: string | undefined;
   /** Calls settled in the phase, its tail after the window included: the denominator of the CPU figures. */
   calls: number;
-  /** This Node process's CPU per call settled in the phase (for the gateway: load generator included). */
-  nodeCpuUs: number;
+  /** CPU per call of the process making the Temporal calls (the bare loops, or the gateway). */
+  clientCpuUs: number;
+  /** CPU per call of the autocannon process; undefined for the bare path, which needs no load generator. */
+  loadgenCpuUs: number | undefined;
   serverCpuUs: number | undefined;
   cpu: CpuDelta;
 }
 
-function phaseResult(pathName: PathName, load: LoadResult, cpu: CpuDelta, calls: number): PhaseResult {
-  const lat = summarizeLatencies(load.latencies);
+/** What one phase measured, before it is summarized (alone, or merged with the other half of its path's round). */
+interface PhaseRaw {
+  path: PathName;
+  load: LoadResult;
+  cpu: CpuDelta;
+  /** Calls settled in the phase, its tail after the window included. */
+  calls: number;
+  loadgenCpuMs: number | undefined;
+}
+
+function summarize(parts: readonly PhaseRaw[]): PhaseResult {
+  const first = parts[0];
+  if (first === undefined) throw new Error('nothing to summarize');
+  const ok = parts.reduce((n, p) => n + p.load.ok, 0);
+  const windowMs = parts.reduce((n, p) => n + p.load.windowMs, 0);
+  const calls = parts.reduce((n, p) => n + p.calls, 0);
+  const loadgenCpuMs = parts.some((p) => p.loadgenCpuMs === undefined) ? undefined : parts.reduce((n, p) => n + (p.loadgenCpuMs ?? 0), 0);
+  const cpu = combineCpuDeltas(parts.map((p) => p.cpu));
+  const lat = summarizeLatencies(parts.flatMap((p) => p.load.latencies));
   const perCall = (ms: number | undefined): number | undefined => (ms === undefined || calls === 0 ? undefined : (ms * 1000) / calls);
   return {
-    path: pathName,
-    rps: load.ok / (load.windowMs / 1000),
+    path: first.path,
+    rps: ok / (windowMs / 1000),
     p50: lat.p50,
     p99: lat.p99,
     max: lat.max,
-    ok: load.ok,
-    errors: load.errors,
-    firstError: load.firstError,
+    ok,
+    errors: parts.reduce((n, p) => n + p.load.errors, 0),
+    firstError: parts.find((p) => p.load.firstError !== undefined)?.load.firstError,
     calls,
-    nodeCpuUs: perCall(cpu.selfMs) ?? Number.NaN,
+    clientCpuUs: perCall(cpu.selfMs) ?? Number.NaN,
+    loadgenCpuUs: perCall(loadgenCpuMs),
     serverCpuUs: perCall(cpu.procMs),
     cpu,
   };
@@ -238,8 +235,10 @@ function phaseResult(pathName: PathName, load: LoadResult, cpu: CpuDelta, calls:
 interface Harness {
   opts: Options;
   ctx: BenchContext;
+  runId: string;
+  phaseNo: number;
   serverPid: number | undefined;
-  nextOrderId: () => string;
+  loadgen: LoadProcess;
   secret: string;
   gatewayUrl: string;
   gatewaySink: TrackedSink;
@@ -249,8 +248,53 @@ interface Harness {
   profiles: Record<PathName, { selfMs: Map<string, number>; calls: number }>;
 }
 
+/** Each phase gets its own id prefix: order ids never repeat within a run, and all have the same length. */
+function nextIdPrefix(h: Harness): string {
+  h.phaseNo += 1;
+  return `${h.runId}-${String(h.phaseNo).padStart(3, '0')}`;
+}
+
+async function barePhase(h: Harness, windowMs: number): Promise<PhaseRaw> {
+  const nextId = orderIdGenerator(nextIdPrefix(h));
+  const cpu0 = cpuSnapshot(h.serverPid, h.loadgen.pid);
+  const settled0 = h.bareSink.settled();
+  const load = await runConcurrentLoops({
+    concurrency: h.opts.connections,
+    durationMs: windowMs,
+    signal: h.ctx.signal,
+    // What the gateway's route does after validation: the event envelope with the receive time, then the sink.
+    call: async () => {
+      await h.bareSink.sink.commerceOrder({ receivedAt: new Date().toISOString(), payload: commercePayload(nextId()) });
+    },
+  });
+  await h.bareSink.drained();
+  const cpu = cpuSince(cpu0, h.serverPid, h.loadgen.pid);
+  return { path: 'bare', load, cpu, calls: h.bareSink.settled() - settled0, loadgenCpuMs: undefined };
+}
+
+async function gatewayPhase(h: Harness, windowMs: number): Promise<PhaseRaw> {
+  const idPrefix = nextIdPrefix(h);
+  const cpu0 = cpuSnapshot(h.serverPid, h.loadgen.pid);
+  const settled0 = h.gatewaySink.settled();
+  const load = await h.loadgen.run(
+    {
+      url: h.gatewayUrl,
+      path: WEBHOOK_PATH,
+      connections: h.opts.connections,
+      durationMs: windowMs,
+      expectStatus: 202,
+      workload: { kind: 'commerce-webhook', secret: h.secret, idPrefix },
+    },
+    h.ctx.signal,
+  );
+  // autocannon closes its sockets at the end; requests the gateway already accepted still finish their Temporal call.
+  await h.gatewaySink.drained();
+  const cpu = cpuSince(cpu0, h.serverPid, h.loadgen.pid);
+  return { path: 'gateway', load, cpu, calls: h.gatewaySink.settled() - settled0, loadgenCpuMs: load.loadgenCpuMs };
+}
+
 /** A measured phase, profiled when asked: the profile covers the window, the tail and the drain, like the CPU figures. */
-async function measured(h: Harness, name: string, phase: () => Promise<PhaseResult>): Promise<PhaseResult> {
+async function measured(h: Harness, name: string, phase: () => Promise<PhaseRaw>): Promise<PhaseRaw> {
   if (h.profiler === undefined) return phase();
   await h.profiler.start();
   const result = await phase();
@@ -260,53 +304,22 @@ async function measured(h: Harness, name: string, phase: () => Promise<PhaseResu
   return result;
 }
 
-async function barePhase(h: Harness, windowMs: number): Promise<PhaseResult> {
-  const cpu0 = cpuSnapshot(h.serverPid);
-  const settled0 = h.bareSink.settled();
-  const load = await runConcurrentLoops({
-    concurrency: h.opts.connections,
-    durationMs: windowMs,
-    signal: h.ctx.signal,
-    // What the gateway's route does after validation: the event envelope with the receive time, then the sink.
-    call: async () => {
-      await h.bareSink.sink.commerceOrder({ receivedAt: new Date().toISOString(), payload: commercePayload(h.nextOrderId()) });
-    },
-  });
-  await h.bareSink.drained();
-  return phaseResult('bare', load, cpuSince(cpu0, h.serverPid), h.bareSink.settled() - settled0);
-}
-
-async function gatewayPhase(h: Harness, windowMs: number): Promise<PhaseResult> {
-  const cpu0 = cpuSnapshot(h.serverPid);
-  const settled0 = h.gatewaySink.settled();
-  const load = await runHttpLoad({
-    url: h.gatewayUrl,
-    path: WEBHOOK_PATH,
-    connections: h.opts.connections,
-    durationMs: windowMs,
-    expectStatus: 202,
-    signal: h.ctx.signal,
-    nextRequest: () => signedRequest(h.secret, h.nextOrderId()),
-  });
-  // autocannon closes its sockets at the end; requests the gateway already accepted still finish their Temporal call.
-  await h.gatewaySink.drained();
-  return phaseResult('gateway', load, cpuSince(cpu0, h.serverPid), h.gatewaySink.settled() - settled0);
-}
-
 function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// CPU breakdown: where the gateway's extra CPU per call goes, measured apart from Temporal.
+// CPU breakdown: what the gateway process spends per request apart from Temporal, at the rounds' request rate.
 
 interface Breakdown {
   /** Both stand-ins answer after this long: the bare call's median p50, so they run at the rounds' rate. */
   delayMs: number;
-  /** autocannon against bare node:http. */
+  /** Bare node:http reading the body and answering a fixed 202. */
   raw: PhaseResult;
-  /** autocannon against the gateway with a no-op sink. */
+  /** The real gateway with a sink that accepts after the delay, logger off (as in the rounds). */
   noop: PhaseResult;
+  /** The same with production logging (pino, JSON, info) into /dev/null. */
+  logged: PhaseResult;
   micro: { generateUs: number; hmacUs: number; jsonParseUs: number; zodUs: number };
 }
 
@@ -324,14 +337,15 @@ function microUs(fn: () => unknown, minMs = 300): number {
   return (elapsed * 1000) / n;
 }
 
-function microBenchmarks(secret: string, nextOrderId: () => string): Breakdown['micro'] {
-  const sample = signedRequest(secret, 'bench-micro-000000001');
+function microBenchmarks(secret: string, idPrefix: string): Breakdown['micro'] {
+  const nextId = orderIdGenerator(idPrefix);
+  const sample = signedCommerceRequest(secret, nextId());
   const raw = Buffer.from(sample.body);
   const signature = sample.headers['x-commerce-signature'];
   const parsed: unknown = JSON.parse(sample.body);
   let sink = 0;
   const result = {
-    generateUs: microUs(() => (sink += signedRequest(secret, nextOrderId()).body.length)),
+    generateUs: microUs(() => (sink += signedCommerceRequest(secret, nextId()).body.length)),
     hmacUs: microUs(() => (sink += isValidSignature(secret, raw, signature) ? 1 : 0)),
     jsonParseUs: microUs(() => JSON.parse(raw.toString('utf8')) as unknown),
     zodUs: microUs(() => CommerceWebhookV1.safeParse(parsed)),
@@ -346,34 +360,36 @@ function after<T>(ms: number, value: T): Promise<T> {
 }
 
 async function breakdownPhases(h: Harness, config: Config, delayMs: number): Promise<Breakdown> {
-  const micro = microBenchmarks(h.secret, h.nextOrderId);
+  const micro = microBenchmarks(h.secret, nextIdPrefix(h));
   // CPU per request depends on the rate (at 10⁴ req/s an event-loop turn serves many requests, at 300 one or two):
   // answering after the real call's latency keeps N in flight at about the rate the rounds ran at.
   let served = 0;
   const standIn = async (url: string): Promise<PhaseResult> => {
-    const load = (durationMs: number): Promise<LoadResult> =>
-      runHttpLoad({
-        url,
-        path: WEBHOOK_PATH,
-        connections: h.opts.connections,
-        durationMs,
-        expectStatus: 202,
-        signal: h.ctx.signal,
-        nextRequest: () => signedRequest(h.secret, h.nextOrderId()),
-      });
+    const load = (windowMs: number): ReturnType<LoadProcess['run']> =>
+      h.loadgen.run(
+        {
+          url,
+          path: WEBHOOK_PATH,
+          connections: h.opts.connections,
+          durationMs: windowMs,
+          expectStatus: 202,
+          workload: { kind: 'commerce-webhook', secret: h.secret, idPrefix: nextIdPrefix(h) },
+        },
+        h.ctx.signal,
+      );
     // Unmeasured first: at ~300 req/s a few seconds are only ~10³ requests, and cold code would be compiled on our bill.
     await load(BREAKDOWN_WARMUP_MS);
     throwIfAborted(h.ctx.signal);
     const served0 = served;
-    const cpu0 = cpuSnapshot(undefined);
-    const measuredLoad = await load(h.opts.breakdownMs);
-    // CPU per request counts every request served in the phase, the tail after the window included, as the rounds do.
-    const result = phaseResult('gateway', measuredLoad, cpuSince(cpu0, undefined), served - served0);
-    if (result.errors > 0) throw new Error(`breakdown phase had ${result.errors} errors, first: ${result.firstError ?? '?'}`);
-    return result;
+    const cpu0 = cpuSnapshot(undefined, h.loadgen.pid);
+    const result = await load(h.opts.breakdownMs);
+    // Every request served in the phase counts, the tail after the window included, as in the rounds.
+    const cpu = cpuSince(cpu0, undefined, h.loadgen.pid);
+    const phase = summarize([{ path: 'gateway', load: result, cpu, calls: served - served0, loadgenCpuMs: result.loadgenCpuMs }]);
+    if (phase.errors > 0) throw new Error(`breakdown phase had ${phase.errors} errors, first: ${phase.firstError ?? '?'}`);
+    return phase;
   };
 
-  // The floor: autocannon against node:http that reads the body and answers a fixed 202 (no Fastify, no Temporal).
   const reply = Buffer.from(JSON.stringify({ order_id: 'x', workflow_id: 'order-x' }));
   const raw: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     served += 1;
@@ -392,26 +408,37 @@ async function breakdownPhases(h: Harness, config: Config, delayMs: number): Pro
   }
   throwIfAborted(h.ctx.signal);
 
-  // The real gateway with a sink that accepts after the delay: Fastify, media type, HMAC, JSON, zod, reply — no Temporal.
   const accept = (): Promise<DeliveryOutcome> => {
     served += 1;
     return after(delayMs, 'delivered');
   };
-  const noop = await buildGateway({
-    logger: false,
-    events: { commerceOrder: accept, paymentCapture: accept },
-    commands: refusingCommands,
-    store: refusingStore,
-    secrets: config.secrets,
-    readiness: {},
-  });
-  let noopResult: PhaseResult;
+  const standInGateway = async (logger: Logger | false): Promise<PhaseResult> => {
+    const app = await buildGateway({
+      logger,
+      events: { commerceOrder: accept, paymentCapture: accept },
+      commands: refusingCommands,
+      store: refusingStore,
+      secrets: config.secrets,
+      readiness: {},
+    });
+    try {
+      return await standIn(await listen(app));
+    } finally {
+      await app.close();
+    }
+  };
+  const noopResult = await standInGateway(false);
+  throwIfAborted(h.ctx.signal);
+  // What production logging costs per request: the same pino options as createLogger off a TTY (JSON, info, PII
+  // redaction; Fastify then logs each request twice), written to /dev/null so no terminal or disk is measured.
+  const destination = pino.destination({ dest: '/dev/null', sync: true });
+  let loggedResult: PhaseResult;
   try {
-    noopResult = await standIn(await listen(noop));
+    loggedResult = await standInGateway(pino({ name: 'oms', level: 'info', redact: { paths: PII_REDACT_PATHS, censor: '[redacted]' } }, destination));
   } finally {
-    await noop.close();
+    destination.destroy();
   }
-  return { delayMs, raw: rawResult, noop: noopResult, micro };
+  return { delayMs, raw: rawResult, noop: noopResult, logged: loggedResult, micro };
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -426,13 +453,15 @@ async function runGatewayBenchmark(argv: readonly string[], ctx: BenchContext): 
   ctx.out(`# gateway benchmark — ${new Date().toISOString()}  (run ${runId})`);
   ctx.out(`command   npm run bench -- gateway ${argv.join(' ')}`.trimEnd());
   for (const line of describeMachine(machine)) ctx.out(line);
+  ctx.out(`code      ${codeRevision() ?? '(not a git checkout)'}`);
   ctx.out(
-    `settings  ${opts.connections} connections/loops, ${opts.rounds} rounds × ${opts.durationMs / 1000} s per path, ` +
-      `warm-up ${opts.warmupMs / 1000} s per path, breakdown ${opts.breakdownMs > 0 ? `${opts.breakdownMs / 1000} s per phase` : 'off'}`,
+    `settings  ${opts.connections} in flight per path, ${opts.rounds} rounds × ${opts.durationMs / 1000} s per path, ` +
+      `warm-up ${opts.warmupMs / 1000} s per path, breakdown ${opts.breakdownMs > 0 ? `${opts.breakdownMs / 1000} s per stand-in` : 'off'}`,
   );
 
   const workDir = await mkdtemp(path.join(tmpdir(), 'oms-bench-'));
   let server: TemporalDevServer | undefined;
+  let loadgen: LoadProcess | undefined;
   let gatewayClient: Client | undefined;
   let bareClient: Client | undefined;
   let app: FastifyInstance | undefined;
@@ -448,14 +477,16 @@ async function runGatewayBenchmark(argv: readonly string[], ctx: BenchContext): 
       log: ctx.log,
     });
     throwIfAborted(ctx.signal);
+    loadgen = await startLoadProcess();
 
     // Production defaults (30-day windows, dev secrets), nothing from the caller's environment.
     const config = loadConfig({ TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default' });
-    // One client each, as two processes would have: the gateway's and the bare one, built the same way.
+    // One client each, as two processes would have: the gateway's and the bare one, built by the production function.
     gatewayClient = await connectClient(config);
     bareClient = await connectClient(config);
     const info = await bareClient.connection.workflowService.getSystemInfo({});
     ctx.out(`temporal  dev server ${info.serverVersion ?? '?'} at ${server.address} (in-memory SQLite, headless, pid ${server.pid ?? '—'}, no worker)`);
+    ctx.out(`loadgen   autocannon in its own process (pid ${loadgen.pid}); the gateway and the bare client run in this one (pid ${process.pid})`);
 
     const gatewaySink = tracked(createTemporalOrderEvents({ client: gatewayClient, windows: config.windows }));
     const bareSink = tracked(createTemporalOrderEvents({ client: bareClient, windows: config.windows }));
@@ -468,34 +499,35 @@ async function runGatewayBenchmark(argv: readonly string[], ctx: BenchContext): 
       secrets: config.secrets,
       readiness: {},
     });
-    const gatewayUrl = await listen(app);
     const h: Harness = {
       opts,
       ctx,
+      runId,
+      phaseNo: 0,
       serverPid: server.pid,
-      nextOrderId: orderIdGenerator(runId),
+      loadgen,
       secret: config.secrets.commerceWebhook,
-      gatewayUrl,
+      gatewayUrl: await listen(app),
       gatewaySink,
       bareSink,
       profiler: undefined,
       profiles: { bare: { selfMs: new Map(), calls: 0 }, gateway: { selfMs: new Map(), calls: 0 } },
     };
-    if (opts.profileDir !== undefined) {
-      await mkdir(opts.profileDir, { recursive: true });
-      h.profiler = await openProfiler(opts.profileDir);
-      profiler = h.profiler;
-      ctx.out(`profile   V8 CPU profiles of the measured phases in ${opts.profileDir} (figures of this run are perturbed)`);
-    }
 
     // Preflight: one request through each path, so a wiring mistake fails loudly instead of as a fast error loop.
-    const probe = signedRequest(h.secret, h.nextOrderId());
-    const res = await fetch(`${gatewayUrl}${WEBHOOK_PATH}`, { method: 'POST', headers: probe.headers, body: probe.body });
+    const probeId = orderIdGenerator(nextIdPrefix(h));
+    const probe = signedCommerceRequest(h.secret, probeId());
+    const res = await fetch(`${h.gatewayUrl}${WEBHOOK_PATH}`, { method: 'POST', headers: probe.headers, body: probe.body });
     if (res.status !== 202) throw new Error(`preflight: the gateway answered ${res.status}: ${await res.text()}`);
     await res.body?.cancel();
-    await bareSink.sink.commerceOrder({ receivedAt: new Date().toISOString(), payload: commercePayload(h.nextOrderId()) });
+    await bareSink.sink.commerceOrder({ receivedAt: new Date().toISOString(), payload: commercePayload(probeId()) });
 
-    const generateUs = microUs(() => signedRequest(h.secret, h.nextOrderId()), 200);
+    if (opts.profileDir !== undefined) {
+      await mkdir(opts.profileDir, { recursive: true });
+      profiler = await openProfiler(opts.profileDir);
+      h.profiler = profiler;
+      ctx.out(`profile   V8 CPU profiles of the measured phases in ${opts.profileDir} (figures of this run are perturbed)`);
+    }
 
     ctx.log(`warm-up: ${opts.warmupMs / 1000} s per path…`);
     await barePhase(h, opts.warmupMs);
@@ -504,39 +536,49 @@ async function runGatewayBenchmark(argv: readonly string[], ctx: BenchContext): 
     const rounds: { bare: PhaseResult; gateway: PhaseResult }[] = [];
     for (let r = 1; r <= opts.rounds; r++) {
       throwIfAborted(ctx.signal);
-      // Alternating which path goes first cancels a drift over the run (the server's store grows with every call).
-      const order: PathName[] = r % 2 === 1 ? ['bare', 'gateway'] : ['gateway', 'bare'];
-      const results: Partial<Record<PathName, PhaseResult>> = {};
-      for (const p of order) {
-        ctx.log(`round ${r}/${opts.rounds}: ${p} for ${opts.durationMs / 1000} s…`);
-        results[p] = await measured(h, `round${r}-${p}`, () => (p === 'bare' ? barePhase(h, opts.durationMs) : gatewayPhase(h, opts.durationMs)));
+      // The server's speed drifts within a run (its CPU per call moved between 3.4 and 6 ms in one run here), and with
+      // plain A-B rounds an odd number of them favours whichever path more often goes first. So a round is A-B-A
+      // with half windows for A: both paths are centred on the same moment and a linear drift cancels within the
+      // round. Which path is split alternates from round to round.
+      const [outer, inner]: [PathName, PathName] = r % 2 === 1 ? ['bare', 'gateway'] : ['gateway', 'bare'];
+      const plan: [PathName, number, string][] = [
+        [outer, opts.durationMs / 2, 'a'],
+        [inner, opts.durationMs, ''],
+        [outer, opts.durationMs / 2, 'b'],
+      ];
+      const parts: Record<PathName, PhaseRaw[]> = { bare: [], gateway: [] };
+      for (const [p, windowMs, half] of plan) {
+        ctx.log(`round ${r}/${opts.rounds}: ${p} for ${windowMs / 1000} s…`);
+        parts[p].push(await measured(h, `round${r}-${p}${half}`, () => (p === 'bare' ? barePhase(h, windowMs) : gatewayPhase(h, windowMs))));
         throwIfAborted(ctx.signal);
       }
-      const { bare, gateway } = results;
-      if (bare === undefined || gateway === undefined) throw new Error('a round lost a phase');
-      rounds.push({ bare, gateway });
+      rounds.push({ bare: summarize(parts.bare), gateway: summarize(parts.gateway) });
     }
 
     let breakdown: Breakdown | undefined;
     if (opts.breakdownMs > 0) {
-      ctx.log(`CPU breakdown: ${BREAKDOWN_WARMUP_MS / 1000} + ${opts.breakdownMs / 1000} s against bare node:http, the same against a no-op gateway…`);
+      ctx.log(`CPU breakdown: ${BREAKDOWN_WARMUP_MS / 1000} + ${opts.breakdownMs / 1000} s each against bare node:http, a no-op gateway, the same logging…`);
       breakdown = await breakdownPhases(h, config, Math.max(1, Math.round(median(rounds.map((r) => r.bare.p50)))));
     }
 
-    const valid = report(ctx, opts, rounds, breakdown, generateUs, [gatewaySink.unexpected(), bareSink.unexpected()]);
+    const valid = report(ctx, opts, rounds, breakdown, [gatewaySink.unexpected(), bareSink.unexpected()]);
     if (h.profiler !== undefined) reportProfile(ctx, h.profiles);
     ctx.out('');
     ctx.out(`load avg  ${formatLoadavg(machineInfo().loadavg)} at end; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return valid ? 0 : 1;
   } finally {
-    await closeAll([
-      () => profiler?.close(),
-      () => app?.close(),
-      () => gatewayClient?.connection.close(),
-      () => bareClient?.connection.close(),
-      () => server?.stop(),
-      () => rm(workDir, { recursive: true, force: true }),
-    ], ctx);
+    await closeAll(
+      [
+        () => profiler?.close(),
+        () => app?.close(),
+        () => gatewayClient?.connection.close(),
+        () => bareClient?.connection.close(),
+        () => loadgen?.close(),
+        () => server?.stop(),
+        () => rm(workDir, { recursive: true, force: true }),
+      ],
+      ctx,
+    );
   }
 }
 
@@ -563,7 +605,6 @@ function report(
   opts: Options,
   rounds: readonly { bare: PhaseResult; gateway: PhaseResult }[],
   breakdown: Breakdown | undefined,
-  generateUs: number,
   unexpected: readonly (string | undefined)[],
 ): boolean {
   const ms = (v: number): string => fmt(v, 1);
@@ -574,7 +615,8 @@ function report(
     ms(p.p99),
     ms(p.max),
     String(p.errors),
-    fmt(p.nodeCpuUs, 0),
+    fmt(p.clientCpuUs, 0),
+    fmt(p.loadgenCpuUs, 0),
     fmt(p.serverCpuUs, 0),
     fmt(p.cpu.machineBusyPct, 0),
     fmt(p.cpu.otherPct, 0),
@@ -583,12 +625,12 @@ function report(
   ctx.out(`## Per round (${opts.durationMs / 1000} s windows, ${opts.connections} in flight; latency in ms; CPU in µs per call)`);
   ctx.out(
     table(
-      ['round / path', 'req/s', 'p50', 'p99', 'max', 'errors', 'node CPU', 'server CPU', 'machine %', 'other %'],
+      ['round / path', 'req/s', 'p50', 'p99', 'max', 'errors', 'client', 'loadgen', 'server', 'machine %', 'other %'],
       rounds.flatMap((r, i) => [row(`${i + 1} bare`, r.bare), row(`${i + 1} gateway`, r.gateway)]),
     ),
   );
-  ctx.out('node CPU = this process per call (gateway: incl. autocannon); server CPU = the Temporal dev server per call;');
-  ctx.out('machine % = all cores busy; other % = busy minus both of those (other load on the machine).');
+  ctx.out('client = CPU of the process making the Temporal calls (bare loops / gateway); loadgen = autocannon\'s process;');
+  ctx.out('server = the Temporal dev server; machine % = all cores busy; other % = busy minus those three (outside load).');
 
   const med = (pathName: PathName, pick: (p: PhaseResult) => number): number => median(rounds.map((r) => pick(r[pathName])));
   const thrRatios = rounds.map((r) => r.gateway.rps / r.bare.rps);
@@ -604,10 +646,11 @@ function report(
     fmt(med(pathName, (p) => p.rps), 0),
     ms(med(pathName, (p) => p.p50)),
     ms(med(pathName, (p) => p.p99)),
-    fmt(med(pathName, (p) => p.nodeCpuUs), 0),
+    fmt(med(pathName, (p) => p.clientCpuUs), 0),
+    fmt(med(pathName, (p) => p.loadgenCpuUs ?? Number.NaN), 0),
     fmt(med(pathName, (p) => p.serverCpuUs ?? Number.NaN), 0),
   ];
-  ctx.out(table(['path', 'req/s', 'p50 ms', 'p99 ms', 'node CPU µs', 'server CPU µs'], [medRow('bare'), medRow('gateway')]));
+  ctx.out(table(['path', 'req/s', 'p50 ms', 'p99 ms', 'client µs', 'loadgen µs', 'server µs'], [medRow('bare'), medRow('gateway')]));
   const list = (xs: readonly number[]): string => xs.map((x) => x.toFixed(2)).join(', ');
   ctx.out('');
   ctx.out('## Gateway / bare (median of the per-round ratios; each round measures both side by side)');
@@ -618,35 +661,41 @@ function report(
   ctx.out(`p50         ${median(p50Ratios).toFixed(3)}   (rounds: ${list(p50Ratios)})`);
   // A round whose two halves saw different outside load compares the load, not the paths: show it beside the ratios.
   const otherDelta = rounds.map((r) => (r.gateway.cpu.otherPct ?? Number.NaN) - (r.bare.cpu.otherPct ?? Number.NaN));
-  ctx.out(`other load during gateway minus during bare, per round (percentage points): ${otherDelta.map((d) => fmt(d, 0)).join(', ')}`);
-  // On a machine the server and the gateway share, throughput is bounded by total CPU per call; this ratio is what the
-  // throughput ratio tends to when the machine is saturated, and it moves less with outside load than req/s does.
-  const totalCpu = (p: PhaseResult): number => p.nodeCpuUs + (p.serverCpuUs ?? Number.NaN);
-  const cpuRatios = rounds.map((r) => totalCpu(r.bare) / totalCpu(r.gateway));
-  ctx.out(`CPU per call, bare total / gateway total (node + server): ${fmt(median(cpuRatios), 3)}   (rounds: ${list(cpuRatios)})`);
+  ctx.out(`outside load during gateway minus during bare, per round (points of machine %): ${otherDelta.map((d) => fmt(d, 0)).join(', ')}`);
+  // When everything shares one saturated machine, throughput follows total CPU per call; this ratio moves less with
+  // outside load than req/s does. Without the load generator it is what a gateway and a server sharing a box would see.
+  const cpuOf = (p: PhaseResult, withLoadgen: boolean): number => p.clientCpuUs + (p.serverCpuUs ?? Number.NaN) + (withLoadgen ? (p.loadgenCpuUs ?? 0) : 0);
+  const cpuRatios = rounds.map((r) => cpuOf(r.bare, false) / cpuOf(r.gateway, false));
+  const cpuRatiosAll = rounds.map((r) => cpuOf(r.bare, true) / cpuOf(r.gateway, true));
+  ctx.out(`CPU per call, bare / gateway (client + server): ${fmt(median(cpuRatios), 3)} (rounds: ${list(cpuRatios)}); with the load generator: ${fmt(median(cpuRatiosAll), 3)}`);
 
-  const gwCpu = med('gateway', (p) => p.nodeCpuUs);
-  const bareCpu = med('bare', (p) => p.nodeCpuUs);
+  const gwCpu = med('gateway', (p) => p.clientCpuUs);
+  const bareCpu = med('bare', (p) => p.clientCpuUs);
   ctx.out('');
-  ctx.out('## Where the gateway path spends its extra CPU (µs per call, this process)');
+  ctx.out('## Where the gateway process spends its extra CPU (µs per call, medians; the load generator is not in it)');
   const lines: string[][] = [
     ['bare client: signalWithStart (grpc-js, protobuf, payload conversion)', fmt(bareCpu, 0)],
-    ['gateway path: autocannon + HTTP + Fastify + the same signalWithStart', fmt(gwCpu, 0)],
+    ['gateway: HTTP server + Fastify + the same signalWithStart', fmt(gwCpu, 0)],
     ['  difference', fmt(gwCpu - bareCpu, 0)],
   ];
   if (breakdown !== undefined) {
+    const b = breakdown;
     lines.push(
-      [`stand-ins answering after ${breakdown.delayMs} ms (the bare p50), no Temporal:`, ''],
-      [`  autocannon + bare node:http 202: load generator + HTTP floor (${standInNote(breakdown.raw)})`, fmt(breakdown.raw.nodeCpuUs, 0)],
-      [`  autocannon + the gateway with a no-op sink (${standInNote(breakdown.noop)})`, fmt(breakdown.noop.nodeCpuUs, 0)],
-      ['  → Fastify route, media type, HMAC, JSON, zod, reply beyond node:http', fmt(breakdown.noop.nodeCpuUs - breakdown.raw.nodeCpuUs, 0)],
-      ['  → rest: the same Temporal calls cost more when spread out by HTTP (+ noise)', fmt(gwCpu - bareCpu - breakdown.noop.nodeCpuUs, 0)],
-      ['  of which HMAC-SHA256 verify (micro)', fmt(breakdown.micro.hmacUs, 1)],
-      ['  of which JSON.parse of the body (micro)', fmt(breakdown.micro.jsonParseUs, 1)],
-      ['  of which zod CommerceWebhookV1 (micro)', fmt(breakdown.micro.zodUs, 1)],
+      [`stand-ins answering after ${b.delayMs} ms (the bare p50, so the rate matches), no Temporal:`, ''],
+      [`  bare node:http reading the body, fixed 202 (${standInNote(b.raw)})`, fmt(b.raw.clientCpuUs, 0)],
+      [`  the gateway with a no-op sink (${standInNote(b.noop)})`, fmt(b.noop.clientCpuUs, 0)],
+      ['  → Fastify routing, media type, HMAC, JSON, zod, metrics, reply: beyond node:http', fmt(b.noop.clientCpuUs - b.raw.clientCpuUs, 0)],
+      ['  → rest of the difference (the same Temporal calls driven by HTTP, and noise)', fmt(gwCpu - bareCpu - b.noop.clientCpuUs, 0)],
+      [`  the no-op gateway with production logging: pino JSON at info into /dev/null (${standInNote(b.logged)})`, fmt(b.logged.clientCpuUs, 0)],
+      ['  → logging (Fastify logs every request twice; off in the rounds: logger false)', fmt(b.logged.clientCpuUs - b.noop.clientCpuUs, 0)],
+      ['micro-benchmarks, per request:', ''],
+      ['  HMAC-SHA256 verify', fmt(b.micro.hmacUs, 1)],
+      ['  JSON.parse of the body', fmt(b.micro.jsonParseUs, 1)],
+      ['  zod CommerceWebhookV1', fmt(b.micro.zodUs, 1)],
+      ['  building + signing a body (load generator side)', fmt(b.micro.generateUs, 1)],
+      [`autocannon's own CPU per request at the rounds' rate (load generator)`, fmt(b.noop.loadgenCpuUs, 0)],
     );
   }
-  lines.push(['building + signing one request body (load generator side)', fmt(generateUs, 1)]);
   ctx.out(table(['', 'µs'], lines));
 
   const errors = rounds.reduce((n, r) => n + r.bare.errors + r.gateway.errors, 0);
@@ -672,9 +721,10 @@ function reportProfile(ctx: BenchContext, profiles: Harness['profiles']): void {
   const shown = categories.slice(0, 16);
   const rest = categories.slice(16);
   const sum = (pathName: PathName, cats: readonly string[]): number => cats.reduce((n, c) => n + perCall(pathName, c), 0);
-  const rows = shown.map((c) => [c, fmt(perCall('bare', c), 0), fmt(perCall('gateway', c), 0), fmt(perCall('gateway', c) - perCall('bare', c), 0)]);
-  if (rest.length > 0) rows.push([`(${rest.length} more)`, fmt(sum('bare', rest), 0), fmt(sum('gateway', rest), 0), fmt(sum('gateway', rest) - sum('bare', rest), 0)]);
-  rows.push(['total on the main thread (busy)', fmt(sum('bare', categories), 0), fmt(sum('gateway', categories), 0), fmt(sum('gateway', categories) - sum('bare', categories), 0)]);
+  const delta = (cats: readonly string[]): string => fmt(sum('gateway', cats) - sum('bare', cats), 0);
+  const rows = shown.map((c) => [c, fmt(perCall('bare', c), 0), fmt(perCall('gateway', c), 0), delta([c])]);
+  if (rest.length > 0) rows.push([`(${rest.length} more)`, fmt(sum('bare', rest), 0), fmt(sum('gateway', rest), 0), delta(rest)]);
+  rows.push(['total on the main thread (busy)', fmt(sum('bare', categories), 0), fmt(sum('gateway', categories), 0), delta(categories)]);
   ctx.out('');
   ctx.out(`## CPU profile of the measured phases: self time on the main thread, µs per call (${profiles.bare.calls} bare, ${profiles.gateway.calls} gateway calls)`);
   ctx.out('(sampled wall time while the main thread was not idle: on a saturated machine it includes time descheduled)');

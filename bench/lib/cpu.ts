@@ -1,5 +1,5 @@
-// CPU accounting over a benchmark phase: this Node process, one other process by pid, and the whole machine, so a
-// report can say where the time went and how much of the machine something else was using meanwhile.
+// CPU accounting over a benchmark phase: this Node process, a server and a helper process by pid, and the whole machine,
+// so a report can say where the time went and how much of the machine something else was using meanwhile.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -7,8 +7,9 @@ import { availableParallelism } from 'node:os';
 export interface CpuSnapshot {
   atMs: number;
   self: NodeJS.CpuUsage;
-  /** utime+stime of the watched process in clock ticks; undefined without procfs or pid. */
+  /** utime+stime of the watched processes in clock ticks; undefined without procfs or pid. */
   procTicks: number | undefined;
+  helperTicks: number | undefined;
   /** Busy and total ticks of all cores (/proc/stat); undefined without procfs. */
   machine: { busy: number; total: number } | undefined;
 }
@@ -17,10 +18,13 @@ export interface CpuDelta {
   elapsedMs: number;
   /** CPU time of this process (all threads: JS, GC, libuv). */
   selfMs: number;
+  /** The watched server process. */
   procMs: number | undefined;
+  /** The watched helper process (e.g. a load generator). */
+  helperMs: number | undefined;
   /** Share of all cores busy, whoever used them. */
   machineBusyPct: number | undefined;
-  /** Machine busy minus this process and the watched one: the noise the figures carry. */
+  /** Machine busy minus this process and the watched ones: the noise the figures carry. */
   otherPct: number | undefined;
 }
 
@@ -62,24 +66,50 @@ function machineTicks(): { busy: number; total: number } | undefined {
   }
 }
 
-export function cpuSnapshot(pid: number | undefined): CpuSnapshot {
+export function cpuSnapshot(pid: number | undefined, helperPid?: number): CpuSnapshot {
   ticksPerSecond();
-  return { atMs: performance.now(), self: process.cpuUsage(), procTicks: procTicks(pid), machine: machineTicks() };
+  return { atMs: performance.now(), self: process.cpuUsage(), procTicks: procTicks(pid), helperTicks: procTicks(helperPid), machine: machineTicks() };
 }
 
-export function cpuSince(start: CpuSnapshot, pid: number | undefined): CpuDelta {
-  const end = cpuSnapshot(pid);
+function ticksToMs(from: number | undefined, to: number | undefined): number | undefined {
+  return from !== undefined && to !== undefined ? ((to - from) * 1000) / ticksPerSecond() : undefined;
+}
+
+export function cpuSince(start: CpuSnapshot, pid: number | undefined, helperPid?: number): CpuDelta {
+  const end = cpuSnapshot(pid, helperPid);
   const elapsedMs = end.atMs - start.atMs;
   const self = process.cpuUsage(start.self);
   const selfMs = (self.user + self.system) / 1000;
-  const procMs =
-    start.procTicks !== undefined && end.procTicks !== undefined ? ((end.procTicks - start.procTicks) * 1000) / ticksPerSecond() : undefined;
+  const procMs = ticksToMs(start.procTicks, end.procTicks);
+  const helperMs = ticksToMs(start.helperTicks, end.helperTicks);
   let machineBusyPct: number | undefined;
   let otherPct: number | undefined;
   if (start.machine !== undefined && end.machine !== undefined && end.machine.total > start.machine.total) {
     machineBusyPct = (100 * (end.machine.busy - start.machine.busy)) / (end.machine.total - start.machine.total);
-    const oursPct = (100 * (selfMs + (procMs ?? 0))) / (elapsedMs * availableParallelism());
+    const oursPct = (100 * (selfMs + (procMs ?? 0) + (helperMs ?? 0))) / (elapsedMs * availableParallelism());
     otherPct = Math.max(0, machineBusyPct - oursPct);
   }
-  return { elapsedMs, selfMs, procMs, machineBusyPct, otherPct };
+  return { elapsedMs, selfMs, procMs, helperMs, machineBusyPct, otherPct };
+}
+
+/** Several phases as one: times add up, shares are weighted by each phase's length. */
+export function combineCpuDeltas(deltas: readonly CpuDelta[]): CpuDelta {
+  const sum = (pick: (d: CpuDelta) => number | undefined): number | undefined =>
+    deltas.some((d) => pick(d) === undefined) ? undefined : deltas.reduce((n, d) => n + (pick(d) ?? 0), 0);
+  const elapsedMs = deltas.reduce((n, d) => n + d.elapsedMs, 0);
+  const weighted = (pick: (d: CpuDelta) => number | undefined): number | undefined => {
+    const total = sum((d) => {
+      const v = pick(d);
+      return v === undefined ? undefined : v * d.elapsedMs;
+    });
+    return total === undefined || elapsedMs === 0 ? undefined : total / elapsedMs;
+  };
+  return {
+    elapsedMs,
+    selfMs: sum((d) => d.selfMs) ?? 0,
+    procMs: sum((d) => d.procMs),
+    helperMs: sum((d) => d.helperMs),
+    machineBusyPct: weighted((d) => d.machineBusyPct),
+    otherPct: weighted((d) => d.otherPct),
+  };
 }

@@ -1,4 +1,6 @@
-// What machine a benchmark ran on, printed with every result: figures without their machine are not comparable.
+// What a benchmark ran on — the machine and the code revision — printed with every result: figures without them are
+// not comparable.
+import { execFileSync } from 'node:child_process';
 import { arch, availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 
 export interface MachineInfo {
@@ -32,4 +34,16 @@ export function describeMachine(m: MachineInfo): string[] {
     `node      ${m.node}`,
     `load avg  ${formatLoadavg(m.loadavg)} (1 / 5 / 15 min) at start`,
   ];
+}
+
+/** `abc1234`, with a note when the working tree differs from it; undefined outside a git checkout. */
+export function codeRevision(): string | undefined {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const sha = git('rev-parse', '--short', 'HEAD');
+    const changed = git('status', '--porcelain', '--untracked-files=no').split('\n').filter(Boolean).length;
+    return changed === 0 ? sha : `${sha} + uncommitted changes in ${changed} tracked file${changed === 1 ? '' : 's'}`;
+  } catch {
+    return undefined;
+  }
 }
