@@ -292,7 +292,10 @@ describe('cancellation', () => {
     await withWorkers({ unknownItems: ['itm-jeans-blue-32'] }, async (fakes) => {
       const handle = await sendCommerce(orderId);
       await sendCapture(orderId);
-      await eventually(handle, (s) => expect(s.record.payment).toBeDefined());
+      await eventually(handle, (s) => {
+        expect(s.record.payment).toBeDefined();
+        expect(s.status).toBe('NEEDS_CORRECTION');
+      });
       expect(await refusal(handle.executeUpdate(cancelOrder, { args: [{ reason: 'too late' }] }))).toBe('PAYMENT_ALREADY_CAPTURED');
       expect((await handle.query(getOrderState)).status).toBe('NEEDS_CORRECTION');
       await handle.terminate('test over');
