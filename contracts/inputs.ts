@@ -10,12 +10,15 @@ export const OrderItemInput = z.object({
 });
 export type OrderItemInput = z.infer<typeof OrderItemInput>;
 
+/** The order as the Commerce App submits it; a support correction carries the same shape. */
+const SubmittedOrder = z.object({
+  order_id: nonEmpty,
+  items: z.array(OrderItemInput).min(1).max(500),
+});
+
 export const CommerceWebhookV1 = z.object({
   customer_id: nonEmpty,
-  order: z.object({
-    order_id: nonEmpty,
-    items: z.array(OrderItemInput).min(1).max(500),
-  }),
+  order: SubmittedOrder,
 });
 export type CommerceWebhookV1 = z.infer<typeof CommerceWebhookV1>;
 
@@ -30,10 +33,7 @@ export type PaymentCaptureV1 = z.infer<typeof PaymentCaptureV1>;
 /** A support agent's corrected order (contract §3); validated against the Commerce App like a webhook. */
 export const CorrectionRequest = z.object({
   customer_id: nonEmpty,
-  order: z.object({
-    order_id: nonEmpty,
-    items: z.array(OrderItemInput).min(1).max(500),
-  }),
+  order: SubmittedOrder,
   note: z.string().max(2000).default(''),
   agent: nonEmpty,
 });
