@@ -13,6 +13,7 @@ import type { CommerceApi } from '../../src/clients/commerce-api';
 import type { PaymentApi } from '../../src/clients/payment-api';
 import type { PimApi } from '../../src/clients/pim-api';
 import type { FulfillmentPublisher } from '../../src/kafka/fulfillment-publisher';
+import { failureOf } from '../helpers/failures';
 
 function activityEnv(): MockActivityEnvironment {
   // Failed activities are logged at WARN by the SDK; the tests assert on the failure itself.
@@ -22,15 +23,6 @@ function activityEnv(): MockActivityEnvironment {
 /** Runs one activity in a fresh mock activity context, keeping its result type. */
 function run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
   return activityEnv().run<A, R, (...args: A) => Promise<R>>(fn, ...args);
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
 }
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');

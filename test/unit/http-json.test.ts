@@ -1,5 +1,4 @@
 // Unit tests of requestJson and the three API clients (contract §5) with a fake fetch: status → result or typed failure.
-import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ErrorType, type CommerceOrderRecord, type PaymentRecord, type PimItem } from '../../contracts';
@@ -7,6 +6,7 @@ import { createCommerceApi, createCommerceLimiter } from '../../src/clients/comm
 import { requestJson, retryAfterMs } from '../../src/clients/http-json';
 import { createPaymentApi } from '../../src/clients/payment-api';
 import { createPimApi } from '../../src/clients/pim-api';
+import { failureOf } from '../helpers/failures';
 
 const BASE = 'http://upstream.test';
 
@@ -30,16 +30,6 @@ function empty(status: number, headers: Record<string, string> = {}): Response {
 /** A fetch that answers every call with a fresh response from `answer`, and records what it was asked. */
 function fakeFetch(answer: (url: string, init: RequestInit | undefined) => Response | Promise<Response>) {
   return vi.fn<typeof fetch>(async (input, init) => answer(input instanceof Request ? input.url : String(input), init));
-}
-
-/** The ApplicationFailure a promise rejects with. */
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
 }
 
 const Thing = z.object({ id: z.string(), n: z.number() });
