@@ -23,7 +23,7 @@ import { combineCpuDeltas, cpuSince, cpuSnapshot, type CpuDelta } from './lib/cp
 import { describeError, runConcurrentLoops, type LoadResult } from './lib/drivers';
 import { startLoadProcess, type LoadProcess } from './lib/load-process';
 import { codeRevision, describeMachine, formatLoadavg, machineInfo } from './lib/machine';
-import { freeLoopbackPort } from './lib/net';
+import { freeLoopbackPort } from '../src/devstack/free-port';
 import { durationMs, positiveInt } from './lib/options';
 import { addInto, openProfiler, type PhaseProfiler } from './lib/profile';
 import { fmt, median, summarizeLatencies, table } from './lib/stats';

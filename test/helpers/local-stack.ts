@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from './free-port';
+import { freeLoopbackPort } from '../../src/devstack/free-port';
 
 export interface LocalStack {
   gatewayUrl: string;
@@ -21,12 +21,12 @@ const READY_LINE = 'OMS Processing is ready';
 export async function startLocalStack(extraEnv: Record<string, string>, readyTimeoutMs = 25 * 60_000): Promise<LocalStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'oms-e2e-'));
   const [gateway, temporal, temporalUi, kafka, kafkaController, workerMetrics] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
+    freeLoopbackPort(),
+    freeLoopbackPort(),
+    freeLoopbackPort(),
+    freeLoopbackPort(),
+    freeLoopbackPort(),
+    freeLoopbackPort(),
   ]);
   const env: Record<string, string> = {
     PORT: String(gateway),

@@ -16,7 +16,7 @@ import { WORKFLOWS_PATH } from '../../src/worker/create-workers';
 import { OrderWorkflow } from '../../workflows';
 import { fakeActivities } from '../helpers/fake-activities';
 import { captureEvent, uniqueOrderId } from '../helpers/fixtures';
-import { freePort } from '../helpers/free-port';
+import { freeLoopbackPort } from '../../src/devstack/free-port';
 import { startIndependentApis, type IndependentApis } from '../helpers/independent-apis';
 
 let server: TemporalDevServer;
@@ -28,7 +28,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'oms-crash-'));
   [server, apis] = await Promise.all([
     startTemporalDevServer({
-      port: await freePort(),
+      port: await freeLoopbackPort(),
       namespace: 'default',
       searchAttributes: { ...SEARCH_ATTRIBUTES },
       logFile: path.join(dir, 'temporal.log'),

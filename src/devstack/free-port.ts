@@ -1,4 +1,4 @@
-// Loopback ports for the servers a benchmark starts, so it never collides with a running `npm start`.
+// A free TCP port on 127.0.0.1 for a server that tests or benchmarks start, so they never collide with `npm start`.
 import { createServer } from 'node:net';
 
 export async function freeLoopbackPort(): Promise<number> {
