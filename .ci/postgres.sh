@@ -40,6 +40,10 @@ urlencode() {
   printf '%s' "$out"
 }
 
+# The first line of a command's output, read whole: `cmd | head -n 1` under pipefail can fail when head closes the
+# pipe before the writer is done (SIGPIPE).
+first_line() { local out; out="$("$@")" || return 1; printf '%s' "${out%%$'\n'*}"; }
+
 server_installed() { compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; }
 
 # 1. Install only when no server is there: apt-get update is slow and CI reuses the machine.
@@ -53,12 +57,13 @@ else
 fi
 
 # 2. Pick a cluster. The package creates 'main' at install time, unless createcluster.conf turned that off.
-cluster_line="$(pg_lsclusters -h 2>/dev/null | head -n 1 || true)"
+cluster_line="$(first_line pg_lsclusters -h 2>/dev/null || true)"
 if [ -z "$cluster_line" ]; then
-  version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
+  versions="$(ls /usr/lib/postgresql | sort -V)"
+  version="${versions##*$'\n'}"
   log "no cluster yet: creating ${version}/main"
   as_root pg_createcluster "$version" main >&2
-  cluster_line="$(pg_lsclusters -h | head -n 1)"
+  cluster_line="$(first_line pg_lsclusters -h)"
 fi
 read -r PG_VERSION PG_CLUSTER PG_PORT PG_STATUS _ <<<"$cluster_line"
 log "cluster ${PG_VERSION}/${PG_CLUSTER} on port ${PG_PORT} is ${PG_STATUS}"
