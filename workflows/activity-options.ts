@@ -21,7 +21,9 @@ export function stepOptions(budgetMs: number) {
       scheduleToCloseTimeout: Math.max(budgetMs, COMMERCE_NOT_FOUND_GRACE_MS + 60_000),
       retry: { ...transientBackoff, maximumInterval: '30s' },
     },
-    pim: { startToCloseTimeout: '60s', scheduleToCloseTimeout: budgetMs, retry: { ...transientBackoff, maximumInterval: '2m' } },
+    // The activity heartbeats its progress (activities/enrichment.ts): a slow PIM is noticed in 20 s, and a retried
+    // attempt resumes from the items already fetched instead of starting a 500-item order over.
+    pim: { startToCloseTimeout: '60s', heartbeatTimeout: '20s', scheduleToCloseTimeout: budgetMs, retry: { ...transientBackoff, maximumInterval: '2m' } },
     payment: { startToCloseTimeout: '15s', scheduleToCloseTimeout: budgetMs, retry: { ...transientBackoff, maximumInterval: '2m' } },
     fulfillment: { startToCloseTimeout: '30s', scheduleToCloseTimeout: budgetMs, retry: { ...transientBackoff, maximumInterval: '1m' } },
   } satisfies Record<string, ActivityOptions>;
@@ -33,6 +35,4 @@ export const ACTIVITY_OPTIONS = {
   /** Checks a support agent waits for inside an Update: short, so the agent gets an answer (503) instead of a hang. */
   interactiveCommerce: { taskQueue: TASK_QUEUES.commerce, startToCloseTimeout: '10s', scheduleToCloseTimeout: '45s', retry: transientBackoff },
   interactive: { startToCloseTimeout: '10s', scheduleToCloseTimeout: '45s', retry: transientBackoff },
-  /** A late capture's confirmation and refund: no order waits on it, so it retries until it is done. */
-  lateEvent: { startToCloseTimeout: '15s', retry: { ...transientBackoff, maximumInterval: '5m' } },
 } satisfies Record<string, ActivityOptions>;
