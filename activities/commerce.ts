@@ -1,7 +1,7 @@
 // Validation against the Commerce App; runs on its own task queue so the 150 RPS limit holds for all workers together.
-import { ErrorType, failure, type ValidationError } from '../contracts';
+import { ErrorType, failure, type SubmittedOrder, type ValidationError } from '../contracts';
 import type { CommerceApi } from '../src/clients/commerce-api';
-import { compareWithCommerceRecord, type SubmittedOrder } from '../src/domain/order-comparison';
+import { compareWithCommerceRecord } from '../src/domain/order-comparison';
 
 export interface ValidateOrderInput {
   orderId: string;

@@ -10,15 +10,21 @@ export const OrderItemInput = z.object({
 });
 export type OrderItemInput = z.infer<typeof OrderItemInput>;
 
-/** The order as the Commerce App submits it; a support correction carries the same shape. */
-const SubmittedOrder = z.object({
+/** The `order` object of a webhook; a support correction carries the same shape. */
+const OrderPayload = z.object({
   order_id: nonEmpty,
   items: z.array(OrderItemInput).min(1).max(500),
 });
 
+/** What is validated against the Commerce App: who ordered what, from a webhook or a support correction. */
+export interface SubmittedOrder {
+  customer_id: string;
+  items: OrderItemInput[];
+}
+
 export const CommerceWebhookV1 = z.object({
   customer_id: nonEmpty,
-  order: SubmittedOrder,
+  order: OrderPayload,
 });
 export type CommerceWebhookV1 = z.infer<typeof CommerceWebhookV1>;
 
@@ -33,7 +39,7 @@ export type PaymentCaptureV1 = z.infer<typeof PaymentCaptureV1>;
 /** A support agent's corrected order (contract §3); validated against the Commerce App like a webhook. */
 export const CorrectionRequest = z.object({
   customer_id: nonEmpty,
-  order: SubmittedOrder,
+  order: OrderPayload,
   note: z.string().max(2000).default(''),
   agent: nonEmpty,
 });

@@ -1,10 +1,5 @@
 // The validation rule of contract §5: same customer, same items, same quantities, every quantity a positive integer.
-import type { CommerceOrderRecord, OrderItemInput, ValidationError } from '../../contracts';
-
-export interface SubmittedOrder {
-  customer_id: string;
-  items: OrderItemInput[];
-}
+import type { CommerceOrderRecord, SubmittedOrder, ValidationError } from '../../contracts';
 
 function totalsByItem(items: ReadonlyArray<{ item_id: string; quantity: number }>): Map<string, number> {
   // A webhook may list the same item twice; what must match is the total quantity per item.

@@ -1,7 +1,7 @@
 // Unit tests of the validation rule (contract §5): same customer, same items, same quantities, positive integers.
 import { describe, expect, it } from 'vitest';
-import type { CommerceOrderRecord, ValidationError } from '../../contracts';
-import { compareWithCommerceRecord, type SubmittedOrder } from '../../src/domain/order-comparison';
+import type { CommerceOrderRecord, SubmittedOrder, ValidationError } from '../../contracts';
+import { compareWithCommerceRecord } from '../../src/domain/order-comparison';
 
 const record: CommerceOrderRecord = {
   order_id: 'ord-0001',
