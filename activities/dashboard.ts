@@ -1,11 +1,22 @@
 // Dashboard store writes: the record at every status change (the revision makes retried or reordered writes
-// harmless), and the history entry a late event leaves on a closed order (once per event).
-import { ErrorType, failure, type DashboardRecord } from '../contracts';
+// harmless), and what a late event leaves on a closed order: its history entry (once per event) and parked steps.
+import { ErrorType, failure, type DashboardRecord, type ParkedStep, type TerminalStatus } from '../contracts';
+
+export interface SaveOutcome {
+  applied: boolean;
+  /**
+   * The order's durable closure mark as it stood before this save: set for good by the first save of a terminal
+   * record, whichever run wrote it. A run that finds it set on its first save was started by a late event after
+   * Temporal's retention dropped the closed run: the order is closed, the run must not reopen it.
+   */
+  closedAs: TerminalStatus | null;
+}
 
 export interface DashboardWriter {
-  save(record: DashboardRecord, revision: number): Promise<{ applied: boolean }>;
+  save(record: DashboardRecord, revision: number): Promise<SaveOutcome>;
   get(orderId: string): Promise<DashboardRecord | undefined>;
   appendHistoryOnce(orderId: string, eventId: string, entry: { at: string; reason: string }): Promise<{ applied: boolean }>;
+  markParked(orderId: string, step: string, parked: ParkedStep | null): Promise<{ applied: boolean }>;
 }
 
 async function storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -18,7 +29,7 @@ async function storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
 
 export function createDashboardActivities(deps: { store: DashboardWriter }) {
   return {
-    async saveDashboardRecord(input: { record: DashboardRecord; revision: number }): Promise<{ applied: boolean }> {
+    async saveDashboardRecord(input: { record: DashboardRecord; revision: number }): Promise<SaveOutcome> {
       return storeCall(`saving order ${input.record.order_id}`, () => deps.store.save(input.record, input.revision));
     },
     async readDashboardRecord(orderId: string): Promise<DashboardRecord | null> {
@@ -29,6 +40,14 @@ export function createDashboardActivities(deps: { store: DashboardWriter }) {
       return storeCall(`recording a late event on order ${input.orderId}`, () =>
         deps.store.appendHistoryOnce(input.orderId, input.eventId, { at: input.at, reason: input.reason }),
       );
+    },
+    /**
+     * Shows on the order's record that a step of it is parked (`parked`) or no longer (null), e.g. the refund of a
+     * late capture on a closed order that keeps failing and retrying. `applied` is false when the order has no record.
+     */
+    async markOrderParked(input: { orderId: string; step: string; parked: ParkedStep | null }): Promise<{ applied: boolean }> {
+      const what = `${input.parked === null ? 'clearing' : 'marking'} parked step ${input.step} of order ${input.orderId}`;
+      return storeCall(what, () => deps.store.markParked(input.orderId, input.step, input.parked));
     },
   };
 }

@@ -16,7 +16,12 @@ export const OrderStatus = z.enum([
 ]);
 export type OrderStatus = z.infer<typeof OrderStatus>;
 
-export const TERMINAL_STATUSES: readonly OrderStatus[] = ['FORWARDED', 'CANCELLED', 'EXPIRED'];
+export const TERMINAL_STATUSES = ['FORWARDED', 'CANCELLED', 'EXPIRED'] as const satisfies readonly OrderStatus[];
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
+export function isTerminal(status: OrderStatus): status is TerminalStatus {
+  return (TERMINAL_STATUSES as readonly OrderStatus[]).includes(status);
+}
 
 /** One named reason why an order does not match the Commerce App's record. */
 export const ValidationError = z.object({
@@ -49,6 +54,14 @@ export const HistoryEntry = z.object({
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
+/** A step that exhausted its retry budget: it goes on retrying by itself with long backoff, and alerts meanwhile. */
+export const ParkedStep = z.object({
+  step: z.string(),
+  error: z.string(),
+  since: z.string(),
+});
+export type ParkedStep = z.infer<typeof ParkedStep>;
+
 export const DashboardRecord = z.object({
   order_id: z.string(),
   customer_id: z.string(),
@@ -61,6 +74,12 @@ export const DashboardRecord = z.object({
   expires_at: z.string(),
   updated_at: z.string(),
   history: z.array(HistoryEntry),
+  /**
+   * Steps waiting for their next automatic retry (an upstream down past the step's budget). Shown beside the
+   * business status: a CANCELLED order whose refund is retrying stays CANCELLED, with the refund listed here.
+   * Records written before this field existed read as none.
+   */
+  parked_steps: z.array(ParkedStep).default([]),
 });
 export type DashboardRecord = z.infer<typeof DashboardRecord>;
 

@@ -19,7 +19,8 @@ export interface GatewayDeps {
   logger: Logger | false;
   events: OrderEventSink;
   commands: OrderCommands;
-  store: Pick<DashboardStore, 'get' | 'listByCustomer' | 'listByStatus'>;
+  /** countParked feeds the oms_orders_with_parked_steps gauge; a store without it exports no such gauge. */
+  store: Pick<DashboardStore, 'get' | 'listByCustomer' | 'listByStatus'> & Partial<Pick<DashboardStore, 'countParked'>>;
   secrets: { commerceWebhook: string; paymentWebhook: string; supportApiToken: string };
   readiness: Record<string, ReadinessCheck>;
   /** Defaults to a fresh registry with process metrics. */
@@ -40,7 +41,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   const metrics = deps.metrics ?? createGatewayMetrics();
   await app.register(problemErrors);
   await app.register(rawJsonBody);
-  await app.register(metricsPlugin, { metrics });
+  await app.register(metricsPlugin, { metrics, countParked: deps.store.countParked?.bind(deps.store) });
   await app.register(openApi);
   await app.register(healthRoutes, { checks: deps.readiness });
   await app.register(webhookRoutes, { events: deps.events, secrets: deps.secrets, metrics });

@@ -1,6 +1,7 @@
 // Prometheus metrics of the gateway on a registry of its own (one per app, so tests and benches never share state):
-// requests by route and status, request latency, and how long Temporal takes to accept an event (signalWithStart).
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// requests by route and status, request latency, how long Temporal takes to accept an event (signalWithStart), and
+// the count of orders with a parked step, read from the dashboard store at scrape time.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -37,4 +38,55 @@ export function createGatewayMetrics(options: { processMetrics?: boolean } = {})
       registers: [registry],
     }),
   };
+}
+
+export const PARKED_ORDERS_GAUGE = 'oms_orders_with_parked_steps';
+
+/** Long enough for a loaded database, well inside Prometheus' default 10 s scrape timeout. */
+export const PARKED_ORDERS_TIMEOUT_MS = 2_000;
+
+export interface ParkedOrdersSource {
+  /** How many orders have a parked step (the store's countParked). */
+  count(): Promise<number>;
+  /** Told why a scrape could not read the count; the scrape still answers. */
+  onError(err: unknown): void;
+  /** Give up on the count after this long: a hung database must not hang /metrics. */
+  timeoutMs?: number;
+}
+
+/**
+ * Registers the gauge of orders with a parked step, read at scrape time (alert when it stays above 0). When the
+ * read fails or times out, the gauge keeps its last value, or has no sample before the first success: a made-up
+ * 0 would read as "nothing parked". Remove it with `registry.removeSingleMetric(PARKED_ORDERS_GAUGE)`.
+ */
+export function registerParkedOrdersGauge(registry: Registry, source: ParkedOrdersSource): Gauge {
+  const timeoutMs = source.timeoutMs ?? PARKED_ORDERS_TIMEOUT_MS;
+  let known = false;
+  const gauge: Gauge = new Gauge({
+    name: PARKED_ORDERS_GAUGE,
+    help: 'Orders with a step parked after exhausting its retries (the support PARKED queue), read at scrape time',
+    registers: [registry],
+    async collect() {
+      try {
+        gauge.set(await withTimeout(source.count(), timeoutMs));
+        known = true;
+      } catch (err) {
+        source.onError(err);
+        if (!known) gauge.remove();
+      }
+    },
+  });
+  return gauge;
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

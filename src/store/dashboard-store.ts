@@ -1,7 +1,8 @@
 // The dashboard store: the denormalized order record that the customer dashboard and the support team read.
-// Writes are idempotent and never go backwards (contract §6); one set of queries serves PGlite and PostgreSQL.
+// Writes are idempotent and never go backwards (contract §6), a closed order stays closed for ever, and parked
+// steps are kept beside the status for the support queue; one set of queries serves PGlite and PostgreSQL.
 import { z } from 'zod';
-import { DashboardRecord, OrderStatus } from '../../contracts';
+import { DashboardRecord, OrderStatus, ParkedStep, TERMINAL_STATUSES, type TerminalStatus } from '../../contracts';
 import { DASHBOARD_SCHEMA_SQL } from './schema';
 import { openSqlClient, type SqlClient, type SqlClientTarget } from './sql-client';
 
@@ -13,17 +14,43 @@ export interface ListOptions {
   limit?: number | undefined;
 }
 
+export interface SaveResult {
+  /** False for a refused write, which is then a no-op. */
+  applied: boolean;
+  /**
+   * How the order was closed before this save: its closure mark (or, for a row closed by a release that wrote no
+   * marks, the stored terminal status); null while it is open. Read from the statement's snapshot, so a save racing
+   * the closing save may see null and still be refused.
+   */
+  closedAs: TerminalStatus | null;
+}
+
 export interface DashboardStore {
   /**
-   * Upserts the record unless the stored revision is the same or newer: `applied` is false for a retried or
-   * reordered older write, which is then a no-op. Rejects a record that does not match the contract.
+   * Upserts the record unless the stored revision is the same or newer (a retried or reordered older write), and
+   * never replaces a closed order with an open one: once a terminal record was saved, a non-terminal save is refused
+   * whatever its revision (a new run that a late event started after Temporal dropped the closed run). A terminal
+   * save replaces an open row whatever the revisions (closing wins), and another terminal record only with a newer
+   * revision. The first applied terminal save writes the order's closure mark, for good. Rejects a record that does
+   * not match the contract.
    */
-  save(record: DashboardRecord, revision: number): Promise<{ applied: boolean }>;
+  save(record: DashboardRecord, revision: number): Promise<SaveResult>;
   get(orderId: string): Promise<DashboardRecord | undefined>;
   /** Newest first by submitted_at, then order_id (descending). */
   listByCustomer(customerId: string, opts?: ListOptions): Promise<DashboardRecord[]>;
-  /** Oldest first by submitted_at, then order_id: a work queue. */
+  /**
+   * Oldest first by submitted_at, then order_id: a work queue. `PARKED` is the support queue of every order with a
+   * parked step, whatever its business status (a CANCELLED order whose refund keeps failing), or in that status.
+   */
   listByStatus(status: OrderStatus, opts?: ListOptions): Promise<DashboardRecord[]>;
+  /**
+   * Sets (`parked`) or removes (null) the entry named `step` in an existing record's `parked_steps`, in place if it
+   * is there, else at the end; moves the revision one past the stored one, like appendHistoryOnce. Never changes
+   * the status. `applied` is false only for an order without a record (which is not created).
+   */
+  markParked(orderId: string, step: string, parked: ParkedStep | null): Promise<{ applied: boolean }>;
+  /** How many orders are in the PARKED queue (alerting). */
+  countParked(): Promise<number>;
   /**
    * Claims `rrn` for `orderId` unless another order already holds it; returns the owner (idempotent: the same
    * order claiming again gets itself back).
@@ -64,21 +91,52 @@ const StorableRecord = DashboardRecord.extend({
   updated_at: z.iso.datetime({ offset: true }),
 });
 
-// One statement, so a save is atomic on both engines: ON CONFLICT takes the row lock and re-checks the WHERE
-// against the latest committed version, so concurrent writers of the same order cannot move it backwards.
-// RETURNING yields a row only when the insert or the update happened.
+/** The terminal statuses as an SQL list; the contract's constants, so no quoting is needed. */
+const TERMINAL_SQL = TERMINAL_STATUSES.map((s) => `'${s}'`).join(', ');
+
+// One statement, so a save is atomic on both engines. ON CONFLICT takes the row lock and re-checks its WHERE
+// against the latest committed version of the row, so concurrent writers of one order cannot move it backwards
+// nor reopen it: a closing save commits its terminal row and its mark together, and a racing open save that then
+// takes the row lock sees the terminal status there. The other CTEs read the statement's snapshot: the mark keeps
+// an order closed when its row is gone, and `closed_as` reports the mark (or the stored terminal status of a row
+// closed before marks existed) as it was before this save.
+// A terminal save replaces an open row whatever the revisions: within one run the closing write is its last, so
+// an open row with a higher revision can only be a later run's that raced the closing one (and lost).
+// RETURNING yields a row only when the insert or the update happened; the mark is written only from it.
 const SAVE_SQL = `
-INSERT INTO dashboard_orders (order_id, customer_id, status, revision, submitted_at, updated_at, record)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (order_id) DO UPDATE SET
-  customer_id  = excluded.customer_id,
-  status       = excluded.status,
-  revision     = excluded.revision,
-  submitted_at = excluded.submitted_at,
-  updated_at   = excluded.updated_at,
-  record       = excluded.record
-WHERE dashboard_orders.revision < excluded.revision
-RETURNING order_id`;
+WITH closure AS (
+  SELECT status FROM order_closures WHERE order_id = $1
+),
+prior AS (
+  SELECT status FROM dashboard_orders WHERE order_id = $1 AND status IN (${TERMINAL_SQL})
+),
+saved AS (
+  INSERT INTO dashboard_orders AS d (order_id, customer_id, status, revision, submitted_at, updated_at, parked, record)
+  SELECT $1, $2::text, $3::text, $4::bigint, $5::timestamptz, $6::timestamptz, $7::boolean, $8::jsonb
+  WHERE $3::text IN (${TERMINAL_SQL}) OR NOT EXISTS (SELECT 1 FROM closure)
+  ON CONFLICT (order_id) DO UPDATE SET
+    customer_id  = excluded.customer_id,
+    status       = excluded.status,
+    revision     = excluded.revision,
+    submitted_at = excluded.submitted_at,
+    updated_at   = excluded.updated_at,
+    parked       = excluded.parked,
+    record       = excluded.record
+  WHERE CASE
+    WHEN excluded.status IN (${TERMINAL_SQL}) THEN d.status NOT IN (${TERMINAL_SQL}) OR d.revision < excluded.revision
+    ELSE d.status NOT IN (${TERMINAL_SQL}) AND d.revision < excluded.revision
+  END
+  RETURNING d.status
+),
+marked AS (
+  -- The status the order closed as: the row's own, if a release without marks had closed it already.
+  INSERT INTO order_closures (order_id, status, closed_at)
+  SELECT $1, COALESCE((SELECT status FROM prior), saved.status), $6::timestamptz
+  FROM saved WHERE saved.status IN (${TERMINAL_SQL})
+  ON CONFLICT (order_id) DO NOTHING
+)
+SELECT EXISTS (SELECT 1 FROM saved) AS applied,
+       COALESCE((SELECT status FROM closure), (SELECT status FROM prior)) AS closed_as`;
 
 const GET_SQL = `SELECT order_id, record FROM dashboard_orders WHERE order_id = $1`;
 
@@ -93,6 +151,15 @@ SELECT order_id, record FROM dashboard_orders
 WHERE status = $1
 ORDER BY submitted_at ASC, order_id ASC
 LIMIT $2`;
+
+// The PARKED queue reads the flag, not the status: it holds orders of any status (the partial parked index).
+const LIST_PARKED_SQL = `
+SELECT order_id, record FROM dashboard_orders
+WHERE parked
+ORDER BY submitted_at ASC, order_id ASC
+LIMIT $1`;
+
+const COUNT_PARKED_SQL = `SELECT count(*) AS n FROM dashboard_orders WHERE parked`;
 
 // A no-op DO UPDATE instead of DO NOTHING: on a conflict PostgreSQL waits for the concurrent claimer to commit and
 // then returns the committed row, so every caller gets the owner back (a separate SELECT would read the statement's
@@ -121,6 +188,37 @@ UPDATE dashboard_orders AS d SET
 FROM fresh
 WHERE d.order_id = fresh.order_id
 RETURNING d.order_id`;
+
+// The record's parked_steps after the change; an expression, not a CTE, because it must read the row version the
+// UPDATE locked: two concurrent marks of different steps of one order must both stay. Written twice below (the
+// record and the flag), as SET cannot read another column's new value.
+const STEPS = `COALESCE(d.record->'parked_steps', '[]'::jsonb)`;
+const NEW_PARKED_STEPS = `(CASE
+  WHEN $3::jsonb IS NULL THEN COALESCE(
+    (SELECT jsonb_agg(x.e ORDER BY x.i) FROM jsonb_array_elements(${STEPS}) WITH ORDINALITY AS x(e, i)
+     WHERE x.e->>'step' IS DISTINCT FROM $2::text),
+    '[]'::jsonb)
+  WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(${STEPS}) AS x(e) WHERE x.e->>'step' = $2::text) THEN
+    (SELECT jsonb_agg(CASE WHEN x.e->>'step' = $2::text THEN $3::jsonb ELSE x.e END ORDER BY x.i)
+     FROM jsonb_array_elements(${STEPS}) WITH ORDINALITY AS x(e, i))
+  ELSE ${STEPS} || jsonb_build_array($3::jsonb)
+END)`;
+
+// The revision moves one past the stored one (as in APPEND_HISTORY_ONCE_SQL); updated_at never moves back, should
+// the record carry a workflow time ahead of this process's clock.
+const MARK_PARKED_SQL = `
+UPDATE dashboard_orders AS d SET
+  revision   = d.revision + 1,
+  updated_at = GREATEST(d.updated_at, $4::timestamptz),
+  parked     = jsonb_array_length(${NEW_PARKED_STEPS}) > 0 OR d.status = 'PARKED',
+  record     = jsonb_set(
+                 jsonb_set(d.record, '{parked_steps}', ${NEW_PARKED_STEPS}),
+                 '{updated_at}',
+                 CASE WHEN d.updated_at > $4::timestamptz THEN d.record->'updated_at' ELSE to_jsonb($5::text) END)
+WHERE d.order_id = $1
+RETURNING d.order_id`;
+
+const SaveRow = z.object({ applied: z.boolean(), closed_as: z.enum(TERMINAL_STATUSES).nullable() });
 
 interface RecordRow {
   order_id: string;
@@ -152,17 +250,19 @@ export async function createDashboardStore(client: SqlClient): Promise<Dashboard
         throw new RangeError(`revision must be a non-negative safe integer, got ${revision}`);
       }
       const r = StorableRecord.parse(record);
-      const rows = await client.query<{ order_id: string }>(SAVE_SQL, [
+      const rows = await client.query<unknown>(SAVE_SQL, [
         r.order_id,
         r.customer_id,
         r.status,
         revision,
         r.submitted_at,
         r.updated_at,
+        isParked(r.status, r.parked_steps),
         // Serialized here: pg would turn a top-level array into a PostgreSQL array literal, not JSON.
         JSON.stringify(r),
       ]);
-      return { applied: rows.length > 0 };
+      const row = SaveRow.parse(rows[0]);
+      return { applied: row.applied, closedAs: row.closed_as };
     },
 
     async get(orderId) {
@@ -171,7 +271,11 @@ export async function createDashboardStore(client: SqlClient): Promise<Dashboard
     },
 
     listByCustomer: (customerId, opts) => list(LIST_BY_CUSTOMER_SQL, customerId, opts),
-    listByStatus: (status, opts) => list(LIST_BY_STATUS_SQL, status, opts),
+    async listByStatus(status, opts) {
+      if (status !== 'PARKED') return list(LIST_BY_STATUS_SQL, status, opts);
+      const rows = await client.query<RecordRow>(LIST_PARKED_SQL, [resolveLimit(opts?.limit)]);
+      return rows.map(parseRow);
+    },
 
     async claimRrn(rrn, orderId) {
       const [row] = await client.query<{ order_id: string }>(CLAIM_RRN_SQL, [rrn, orderId]);
@@ -185,12 +289,38 @@ export async function createDashboardStore(client: SqlClient): Promise<Dashboard
       return { applied: rows.length > 0 };
     },
 
+    async markParked(orderId, step, parked) {
+      const entry = parked === null ? null : ParkedStep.parse(parked);
+      if (entry !== null && entry.step !== step) {
+        throw new RangeError(`parked step is named ${entry.step}, not ${step}`);
+      }
+      const now = new Date().toISOString();
+      const rows = await client.query<{ order_id: string }>(MARK_PARKED_SQL, [
+        orderId,
+        step,
+        entry === null ? null : JSON.stringify(entry),
+        now,
+        now,
+      ]);
+      return { applied: rows.length > 0 };
+    },
+
+    async countParked() {
+      const [row] = await client.query<{ n: number | bigint }>(COUNT_PARKED_SQL);
+      return Number(row?.n ?? 0);
+    },
+
     async ping() {
       await client.query('SELECT 1');
     },
 
     close: () => client.close(),
   };
+}
+
+/** The `parked` column: in the PARKED queue. Kept in SQL in MARK_PARKED_SQL too. */
+function isParked(status: OrderStatus, parkedSteps: readonly ParkedStep[]): boolean {
+  return parkedSteps.length > 0 || status === 'PARKED';
 }
 
 function resolveLimit(limit: number | undefined): number {

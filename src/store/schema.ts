@@ -53,4 +53,34 @@ CREATE TABLE IF NOT EXISTS order_late_events (
   order_id    text COLLATE "C" NOT NULL,
   recorded_at timestamptz      NOT NULL
 );
+
+-- The durable closure mark: written by the first save of a terminal record and never changed, so an order stays
+-- closed for ever, also after Temporal's retention dropped its closed run (a late event then starts a new run,
+-- which finds the mark and must not reopen the order).
+CREATE TABLE IF NOT EXISTS order_closures (
+  order_id  text COLLATE "C" PRIMARY KEY,
+  status    text COLLATE "C" NOT NULL,
+  closed_at timestamptz      NOT NULL
+);
+
+-- Marks for orders closed before the table existed. The uncorrelated NOT EXISTS is a one-time filter: once any
+-- mark exists the scan is skipped, so this costs nothing on later starts. A terminal row that still lacks a mark
+-- (written by an older release during a rolling upgrade) is closed all the same: saves check the row's status too.
+INSERT INTO order_closures (order_id, status, closed_at)
+SELECT order_id, status, updated_at FROM dashboard_orders
+WHERE status IN ('FORWARDED', 'CANCELLED', 'EXPIRED')
+  AND NOT EXISTS (SELECT 1 FROM order_closures)
+ON CONFLICT (order_id) DO NOTHING;
+
+-- Whether the order is in the parked queue: a step of it waits for its next automatic retry (record.parked_steps
+-- not empty), whatever its business status, or it is in the PARKED status itself. Written with the record.
+ALTER TABLE dashboard_orders ADD COLUMN IF NOT EXISTS parked boolean NOT NULL DEFAULT false;
+
+-- Rows written before the column existed: only the PARKED status can put them in the queue (parked_steps is
+-- newer than it). Reads the status index, so it is cheap on every start.
+UPDATE dashboard_orders SET parked = true WHERE status = 'PARKED' AND NOT parked;
+
+-- listByStatus('PARKED') (oldest first) and countParked(): only the few parked rows are indexed.
+CREATE INDEX IF NOT EXISTS dashboard_orders_parked_submitted_idx
+  ON dashboard_orders (submitted_at, order_id) WHERE parked;
 `;

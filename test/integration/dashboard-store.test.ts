@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DashboardRecord, OrderStatus } from '../../contracts';
+import { DashboardRecord, isTerminal, OrderStatus, type ParkedStep, type TerminalStatus } from '../../contracts';
 import {
   DEFAULT_LIST_LIMIT,
   MAX_LIST_LIMIT,
@@ -132,7 +132,7 @@ describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
 
   it('round-trips every field of a record with payment', async () => {
     const record = fullRecord(ids.order(), ids.customer());
-    expect(await store.save(record, 1)).toEqual({ applied: true });
+    expect(await store.save(record, 1)).toEqual({ applied: true, closedAs: null });
     expect(await store.get(record.order_id)).toStrictEqual(record);
   });
 
@@ -170,14 +170,14 @@ describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
     const at = (rev: number, tag: string): DashboardRecord =>
       makeRecord({ order_id: orderId, customer_id: customerId, status_reason: `rev ${rev} ${tag}` });
 
-    expect(await store.save(at(3, 'first'), 3)).toEqual({ applied: true });
-    expect(await store.save(at(2, 'late'), 2)).toEqual({ applied: false });
+    expect(await store.save(at(3, 'first'), 3)).toEqual({ applied: true, closedAs: null });
+    expect(await store.save(at(2, 'late'), 2)).toEqual({ applied: false, closedAs: null });
     expect((await store.get(orderId))?.status_reason).toBe('rev 3 first');
 
-    expect(await store.save(at(3, 'retry'), 3)).toEqual({ applied: false });
+    expect(await store.save(at(3, 'retry'), 3)).toEqual({ applied: false, closedAs: null });
     expect((await store.get(orderId))?.status_reason).toBe('rev 3 first');
 
-    expect(await store.save(at(4, 'next'), 4)).toEqual({ applied: true });
+    expect(await store.save(at(4, 'next'), 4)).toEqual({ applied: true, closedAs: null });
     expect((await store.get(orderId))?.status_reason).toBe('rev 4 next');
   });
 
@@ -351,7 +351,7 @@ describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
     const LAST_REVISION = 7;
     const closedOrder = async (fields: Partial<DashboardRecord> = {}): Promise<DashboardRecord> => {
       const record = { ...fullRecord(ids.order(), ids.customer()), ...fields };
-      expect(await store.save(record, LAST_REVISION)).toEqual({ applied: true });
+      expect(await store.save(record, LAST_REVISION)).toEqual({ applied: true, closedAs: null });
       return record;
     };
     const late = (at: string, reason: string) => ({ at, reason });
@@ -421,13 +421,13 @@ describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
       expect(appended?.history.at(-1)).toStrictEqual({ status: 'FORWARDED', ...entry });
 
       // The workflow's last save, retried or reordered after the late event: the monotonic guard still holds.
-      expect(await store.save(record, LAST_REVISION)).toEqual({ applied: false });
-      expect(await store.save({ ...record, status: 'FORWARDING' }, LAST_REVISION - 1)).toEqual({ applied: false });
+      expect(await store.save(record, LAST_REVISION)).toEqual({ applied: false, closedAs: 'FORWARDED' });
+      expect(await store.save({ ...record, status: 'FORWARDING' }, LAST_REVISION - 1)).toEqual({ applied: false, closedAs: 'FORWARDED' });
       expect(await store.get(record.order_id)).toStrictEqual(appended);
       // Exactly one past it: the bumped revision is now the stored one, and only a newer write replaces it.
-      expect(await store.save(record, LAST_REVISION + 1)).toEqual({ applied: false });
+      expect(await store.save(record, LAST_REVISION + 1)).toEqual({ applied: false, closedAs: 'FORWARDED' });
       expect(await store.get(record.order_id)).toStrictEqual(appended);
-      expect(await store.save(record, LAST_REVISION + 2)).toEqual({ applied: true });
+      expect(await store.save(record, LAST_REVISION + 2)).toEqual({ applied: true, closedAs: 'FORWARDED' });
       expect(await store.get(record.order_id)).toStrictEqual(record);
     });
 
@@ -446,7 +446,7 @@ describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
       expect(await store.get(record.order_id)).toBeUndefined();
 
       // Nothing was appended, so nothing may count as done: the event is recorded when it is retried.
-      expect(await store.save(record, LAST_REVISION)).toEqual({ applied: true });
+      expect(await store.save(record, LAST_REVISION)).toEqual({ applied: true, closedAs: null });
       expect(await store.appendHistoryOnce(record.order_id, eventId, entry)).toEqual({ applied: true });
       expect((await store.get(record.order_id))?.history.at(-1)).toStrictEqual({ status: 'FORWARDED', ...entry });
     });
@@ -475,8 +475,8 @@ describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
         history: [...record.history, { status: 'FORWARDED', ...entry }],
       });
       // One append, one revision step: LAST_REVISION + 1 is taken, + 2 is not.
-      expect(await store.save(record, LAST_REVISION + 1)).toEqual({ applied: false });
-      expect(await store.save(record, LAST_REVISION + 2)).toEqual({ applied: true });
+      expect(await store.save(record, LAST_REVISION + 1)).toEqual({ applied: false, closedAs: 'FORWARDED' });
+      expect(await store.save(record, LAST_REVISION + 2)).toEqual({ applied: true, closedAs: 'FORWARDED' });
     });
 
     it('loses no entry when 10 different events are recorded on one order at the same moment', async () => {
@@ -499,8 +499,8 @@ describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
       );
       expect(read?.updated_at).toBe(appended.at(-1)?.at);
       // Ten appends moved the revision ten past the workflow's last write.
-      expect(await store.save(record, LAST_REVISION + 10)).toEqual({ applied: false });
-      expect(await store.save(record, LAST_REVISION + 11)).toEqual({ applied: true });
+      expect(await store.save(record, LAST_REVISION + 10)).toEqual({ applied: false, closedAs: 'FORWARDED' });
+      expect(await store.save(record, LAST_REVISION + 11)).toEqual({ applied: true, closedAs: 'FORWARDED' });
     });
 
     it('leaves a record that still parses as a DashboardRecord and is still listed for its customer', async () => {
@@ -514,6 +514,365 @@ describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
       expect(await store.listByCustomer(record.customer_id)).toStrictEqual([read]);
       expect(read?.history.at(-1)).toStrictEqual({ status: 'FORWARDED', ...entry });
     });
+  });
+
+  // A closed order stays closed for ever (contract §6), not only while Temporal keeps its closed run: a late event
+  // after retention starts a new run, whose saves must neither reopen the order nor go unnoticed (closedAs).
+  describe('closure', () => {
+    /** Revisions as the workflow makes them: the run's start in epoch ms × 1000 + its write counter. */
+    const RUN_A = Date.UTC(2026, 2, 1) * 1000;
+    const RUN_B = Date.UTC(2026, 5, 1) * 1000;
+    const NON_TERMINAL = OrderStatus.options.filter((s) => !isTerminal(s));
+
+    it('writes the closure mark with the first terminal save and reports it as closedAs from then on, unchanged', async () => {
+      const closes: Array<[TerminalStatus, TerminalStatus]> = [
+        ['FORWARDED', 'CANCELLED'],
+        ['CANCELLED', 'EXPIRED'],
+        ['EXPIRED', 'FORWARDED'],
+      ];
+      for (const [first, later] of closes) {
+        const orderId = ids.order();
+        const customerId = ids.customer();
+        const at = (status: OrderStatus, reason: string | null = null) =>
+          makeRecord({ order_id: orderId, customer_id: customerId, status, status_reason: reason });
+
+        expect(await store.save(at('VALIDATING'), RUN_A + 1)).toEqual({ applied: true, closedAs: null });
+        // closedAs is the mark before this save: the closing save itself still sees the order open.
+        expect(await store.save(at(first), RUN_A + 2)).toEqual({ applied: true, closedAs: null });
+        expect(await store.save(at(first, 'refunded rrn-1'), RUN_A + 3)).toEqual({ applied: true, closedAs: first });
+        // Another terminal record applies, but the mark keeps the status the order first closed as.
+        expect(await store.save(at(later), RUN_A + 4)).toEqual({ applied: true, closedAs: first });
+        expect((await store.get(orderId))?.status).toBe(later);
+        expect(await store.save(at(later, 'note'), RUN_A + 5)).toEqual({ applied: true, closedAs: first });
+        expect(await store.save(at('VALIDATING'), RUN_B + 1)).toEqual({ applied: false, closedAs: first });
+      }
+    });
+
+    it('writes the mark when the very first save of an order is terminal (payment came, no order ever did)', async () => {
+      const record = makeRecord({ order_id: ids.order(), customer_id: ids.customer(), status: 'EXPIRED' });
+      expect(await store.save(record, RUN_A + 1)).toEqual({ applied: true, closedAs: null });
+      expect(await store.save({ ...record, status: 'AWAITING_ORDER' }, RUN_B + 1)).toEqual({ applied: false, closedAs: 'EXPIRED' });
+      expect(await store.get(record.order_id)).toStrictEqual(record);
+    });
+
+    it('refuses a non-terminal record after a terminal one whatever its revision, also from a new run with a much larger revision base', async () => {
+      const orderId = ids.order();
+      const customerId = ids.customer();
+      const cancelled = makeRecord({ order_id: orderId, customer_id: customerId, status: 'CANCELLED', status_reason: 'payment_not_captured' });
+      await store.save(makeRecord({ order_id: orderId, customer_id: customerId, status: 'AWAITING_PAYMENT' }), RUN_A + 1);
+      expect(await store.save(cancelled, RUN_A + 2)).toEqual({ applied: true, closedAs: null });
+
+      // The closing run's own later write, and every open status from a new run started long after retention.
+      expect(await store.save({ ...cancelled, status: 'AWAITING_PAYMENT' }, RUN_A + 3)).toEqual({ applied: false, closedAs: 'CANCELLED' });
+      for (const [i, status] of NON_TERMINAL.entries()) {
+        const reopened = makeRecord({ order_id: orderId, customer_id: customerId, status, history: [{ status, at: '2026-06-01T00:00:00.000Z' }] });
+        expect(await store.save(reopened, RUN_B + 1 + i), status).toEqual({ applied: false, closedAs: 'CANCELLED' });
+      }
+      expect(await store.save(makeRecord({ order_id: orderId, customer_id: customerId }), Number.MAX_SAFE_INTEGER)).toEqual({
+        applied: false,
+        closedAs: 'CANCELLED',
+      });
+      expect(await store.get(orderId)).toStrictEqual(cancelled);
+      expect((await store.listByStatus('VALIDATING', { limit: MAX_LIST_LIMIT })).some((r) => r.order_id === orderId)).toBe(false);
+    });
+
+    it('applies a terminal save with a higher revision after the close (the closing run\'s notes), never an older or equal one', async () => {
+      const orderId = ids.order();
+      const customerId = ids.customer();
+      const expired = (reason: string) => makeRecord({ order_id: orderId, customer_id: customerId, status: 'EXPIRED', status_reason: reason });
+      expect(await store.save(expired('order_ttl_elapsed'), RUN_A + 10)).toEqual({ applied: true, closedAs: null });
+      expect(await store.save(expired('order_ttl_elapsed; refunded 500 cents'), RUN_A + 11)).toEqual({ applied: true, closedAs: 'EXPIRED' });
+      expect(await store.save(expired('retried older write'), RUN_A + 11)).toEqual({ applied: false, closedAs: 'EXPIRED' });
+      expect(await store.save(expired('reordered older write'), RUN_A + 10)).toEqual({ applied: false, closedAs: 'EXPIRED' });
+      expect((await store.get(orderId))?.status_reason).toBe('order_ttl_elapsed; refunded 500 cents');
+    });
+
+    it('lets the closing save replace an open row that a later run wrote with a higher revision (closing wins)', async () => {
+      const orderId = ids.order();
+      const customerId = ids.customer();
+      await store.save(makeRecord({ order_id: orderId, customer_id: customerId, status: 'AWAITING_PAYMENT' }), RUN_A + 1);
+      // A new run's write landed before the old run's closing one (they raced).
+      expect(await store.save(makeRecord({ order_id: orderId, customer_id: customerId, status: 'VALIDATING' }), RUN_B + 1)).toEqual({
+        applied: true,
+        closedAs: null,
+      });
+      const cancelled = makeRecord({ order_id: orderId, customer_id: customerId, status: 'CANCELLED' });
+      expect(await store.save(cancelled, RUN_A + 2)).toEqual({ applied: true, closedAs: null });
+      expect(await store.get(orderId)).toStrictEqual(cancelled);
+      expect(await store.save(makeRecord({ order_id: orderId, customer_id: customerId, status: 'VALIDATING' }), RUN_B + 2)).toEqual({
+        applied: false,
+        closedAs: 'CANCELLED',
+      });
+      // The closing run's revisions still count: its next note applies.
+      expect(await store.save({ ...cancelled, status_reason: 'refunded' }, RUN_A + 3)).toEqual({ applied: true, closedAs: 'CANCELLED' });
+    });
+
+    it('never ends open when terminal and non-terminal saves of one order race, whichever revision is higher', async () => {
+      for (let round = 0; round < 10; round += 1) {
+        // Twenty orders at once: half have an open row already (the update path), half none yet (the insert path).
+        const orders = Array.from({ length: 20 }, (_, i) => ({ orderId: ids.order(), customerId: ids.customer(), existing: i % 2 === 0 }));
+        await Promise.all(
+          orders
+            .filter((o) => o.existing)
+            .map((o) => store.save(makeRecord({ order_id: o.orderId, customer_id: o.customerId, status: 'AWAITING_PAYMENT' }), RUN_A + 1)),
+        );
+        const writes = shuffle(
+          orders.flatMap((o) => [
+            { o, terminal: true, record: makeRecord({ order_id: o.orderId, customer_id: o.customerId, status: 'CANCELLED' }), revision: RUN_A + 2 },
+            // The old run's own reordered write, and two writes of a new run (higher revisions).
+            { o, terminal: false, record: makeRecord({ order_id: o.orderId, customer_id: o.customerId, status: 'VALIDATING' }), revision: RUN_A + 3 },
+            { o, terminal: false, record: makeRecord({ order_id: o.orderId, customer_id: o.customerId, status: 'VALIDATING' }), revision: RUN_B + 1 },
+            { o, terminal: false, record: makeRecord({ order_id: o.orderId, customer_id: o.customerId, status: 'AWAITING_PAYMENT' }), revision: RUN_B + 2 },
+          ]),
+        );
+        const results = await Promise.all(writes.map((w) => store.save(w.record, w.revision).then((r) => ({ ...w, ...r }))));
+
+        for (const { orderId } of orders) {
+          expect((await store.get(orderId))?.status, `round ${round}, ${orderId}`).toBe('CANCELLED');
+          expect(results.find((r) => r.o.orderId === orderId && r.terminal)?.applied, `round ${round}: closing wins`).toBe(true);
+        }
+        // No save reports a mark that was not there: only a save ordered after the close sees it.
+        expect(results.every((r) => r.closedAs === null || (r.closedAs === 'CANCELLED' && !r.applied))).toBe(true);
+        const after = await Promise.all(
+          orders.map((o) => store.save(makeRecord({ order_id: o.orderId, customer_id: o.customerId, status: 'VALIDATING' }), RUN_B + 3)),
+        );
+        expect(after).toStrictEqual(orders.map(() => ({ applied: false, closedAs: 'CANCELLED' })));
+      }
+    });
+
+    it(
+      'backfills marks for orders closed before marks existed, and the mark alone keeps an order closed',
+      async () => {
+        const own = await engine.newSpace();
+        try {
+          const customerId = ids.customer();
+          const [forwarded, expired, open, parked] = [ids.order(), ids.order(), ids.order(), ids.order()];
+          const legacy = (orderId: string, status: OrderStatus, updatedAt: string) => {
+            // Written by the release before parked_steps existed: the key is absent from the stored JSON.
+            const { parked_steps: _absent, ...record } = makeRecord({ order_id: orderId, customer_id: customerId, status, updated_at: updatedAt });
+            return record;
+          };
+          const rows: Array<[ReturnType<typeof legacy>, number]> = [
+            [legacy(forwarded, 'FORWARDED', '2026-03-02T10:00:00.000Z'), 5],
+            [legacy(expired, 'EXPIRED', '2026-03-03T10:00:00.000+02:00'), 9],
+            [legacy(open, 'AWAITING_PAYMENT', '2026-03-04T10:00:00.000Z'), 3],
+            [legacy(parked, 'PARKED', '2026-03-05T10:00:00.000Z'), 4],
+          ];
+          const raw = await openSqlClient(own.options);
+          try {
+            await raw.exec(PRE_CLOSURE_SCHEMA_SQL);
+            for (const [r, revision] of rows) {
+              await raw.query(
+                `INSERT INTO dashboard_orders (order_id, customer_id, status, revision, submitted_at, updated_at, record)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+                [r.order_id, r.customer_id, r.status, revision, r.submitted_at, r.updated_at, JSON.stringify(r)],
+              );
+            }
+          } finally {
+            await raw.close();
+          }
+
+          const first = await openDashboardStore(own.options);
+          try {
+            expect(await first.get(forwarded)).toStrictEqual({ ...rows[0]?.[0], parked_steps: [] });
+            expect(await first.save(makeRecord({ order_id: forwarded, customer_id: customerId }), RUN_B + 1)).toEqual({
+              applied: false,
+              closedAs: 'FORWARDED',
+            });
+            expect(await first.save(makeRecord({ order_id: open, customer_id: customerId }), 4)).toEqual({ applied: true, closedAs: null });
+            // A row in the PARKED status from before the flag existed is still in the support queue.
+            expect((await first.listByStatus('PARKED')).map((r) => r.order_id)).toStrictEqual([parked]);
+            expect(await first.countParked()).toBe(1);
+          } finally {
+            await first.close();
+          }
+          // Applying the schema again changes nothing.
+          await (await openDashboardStore(own.options)).close();
+
+          const check = await openSqlClient(own.options);
+          try {
+            const marks = await check.query<{ order_id: string; status: string; closed_at: Date }>(
+              'SELECT order_id, status, closed_at FROM order_closures ORDER BY order_id',
+            );
+            expect(marks).toStrictEqual([
+              { order_id: forwarded, status: 'FORWARDED', closed_at: new Date('2026-03-02T10:00:00.000Z') },
+              { order_id: expired, status: 'EXPIRED', closed_at: new Date('2026-03-03T08:00:00.000Z') },
+            ]);
+            // The row is gone (restored from an old backup, cleaned up by hand): the mark still holds.
+            await check.query('DELETE FROM dashboard_orders WHERE order_id = $1', [forwarded]);
+          } finally {
+            await check.close();
+          }
+          const second = await openDashboardStore(own.options);
+          try {
+            expect(await second.save(makeRecord({ order_id: forwarded, customer_id: customerId }), RUN_B + 2)).toEqual({
+              applied: false,
+              closedAs: 'FORWARDED',
+            });
+            expect(await second.get(forwarded)).toBeUndefined();
+            const restored = makeRecord({ order_id: forwarded, customer_id: customerId, status: 'FORWARDED' });
+            expect(await second.save(restored, RUN_B + 3)).toEqual({ applied: true, closedAs: 'FORWARDED' });
+            expect(await second.get(forwarded)).toStrictEqual(restored);
+          } finally {
+            await second.close();
+          }
+        } finally {
+          await own.dispose();
+        }
+      },
+      SETUP_TIMEOUT_MS,
+    );
+  });
+
+  // Parked steps sit beside the business status (a CANCELLED order whose refund keeps failing stays CANCELLED);
+  // the support queue GET /v1/support/orders?status=PARKED lists every order with one.
+  describe('parked steps', () => {
+    const step = (name: string, error = 'payment api answered 503', since = '2026-04-01T08:00:00.000Z'): ParkedStep => ({
+      step: name,
+      error,
+      since,
+    });
+
+    it('lists every order with a parked step in the PARKED queue, whatever its status, oldest first, and counts them', async () => {
+      const customerId = ids.customer();
+      const [refundFailing, enrichFailing, parkedStatus, cancelledFine] = [ids.order(), ids.order(), ids.order(), ids.order()];
+      const before = await store.countParked();
+      // Older than anything else the suite writes, so these lead the shared queue.
+      const cancelled = makeRecord({
+        order_id: refundFailing,
+        customer_id: customerId,
+        status: 'CANCELLED',
+        submitted_at: '1999-01-02T00:00:00.000Z',
+        parked_steps: [step('refund')],
+      });
+      await store.save(cancelled, 1);
+      await store.save(
+        makeRecord({ order_id: enrichFailing, customer_id: customerId, status: 'ENRICHING', submitted_at: '1999-01-01T00:00:00.000Z', parked_steps: [step('enrich')] }),
+        1,
+      );
+      await store.save(
+        makeRecord({ order_id: parkedStatus, customer_id: customerId, status: 'PARKED', submitted_at: '1999-01-02T00:00:00.000Z', parked_steps: [step('forward')] }),
+        1,
+      );
+      await store.save(makeRecord({ order_id: cancelledFine, customer_id: customerId, status: 'CANCELLED', submitted_at: '1998-12-31T00:00:00.000Z' }), 1);
+
+      expect((await store.listByStatus('PARKED', { limit: 3 })).map((r) => r.order_id)).toStrictEqual([enrichFailing, refundFailing, parkedStatus]);
+      const queue = await store.listByStatus('PARKED', { limit: MAX_LIST_LIMIT });
+      expect(queue.every((r) => r.parked_steps.length > 0 || r.status === 'PARKED')).toBe(true);
+      expect(isSortedAscending(queue)).toBe(true);
+      expect(queue.some((r) => r.order_id === cancelledFine)).toBe(false);
+      expect(await store.countParked()).toBe(before + 3);
+      // The business status is unchanged: the parked order is in its status queue too.
+      const cancelledQueue = (await store.listByStatus('CANCELLED', { limit: MAX_LIST_LIMIT })).map((r) => r.order_id);
+      expect(cancelledQueue.slice(0, 2)).toStrictEqual([cancelledFine, refundFailing]);
+
+      // The refund went through: the closing run's next note carries no parked step, and the order leaves the queue.
+      expect(await store.save({ ...cancelled, parked_steps: [], status_reason: 'refunded' }, 2)).toEqual({ applied: true, closedAs: 'CANCELLED' });
+      expect((await store.listByStatus('PARKED', { limit: 3 })).map((r) => r.order_id)).toStrictEqual([enrichFailing, parkedStatus]);
+      expect(await store.countParked()).toBe(before + 2);
+    });
+
+    it('markParked sets, replaces in place and clears a step, keeps the status, and moves the revision one past the stored one', async () => {
+      const record = makeRecord({ order_id: ids.order(), customer_id: ids.customer(), status: 'CANCELLED', submitted_at: '1999-02-01T00:00:00.000Z' });
+      expect(await store.save(record, 7)).toEqual({ applied: true, closedAs: null });
+      const before = await store.countParked();
+      const startedAt = Date.now();
+
+      expect(await store.markParked(record.order_id, 'refund', step('refund'))).toEqual({ applied: true });
+      const marked = await store.get(record.order_id);
+      expect(marked).toStrictEqual({ ...record, parked_steps: [step('refund')], updated_at: marked?.updated_at });
+      expect(Date.parse(marked?.updated_at ?? '')).toBeGreaterThanOrEqual(startedAt - 1000);
+      expect(await store.countParked()).toBe(before + 1);
+      expect((await store.listByStatus('PARKED', { limit: MAX_LIST_LIMIT })).some((r) => r.order_id === record.order_id)).toBe(true);
+
+      await store.markParked(record.order_id, 'notify', step('notify', 'smtp down'));
+      // The next failure of the same step replaces its entry where it stands.
+      await store.markParked(record.order_id, 'refund', step('refund', 'payment api answered 500'));
+      expect((await store.get(record.order_id))?.parked_steps).toStrictEqual([step('refund', 'payment api answered 500'), step('notify', 'smtp down')]);
+
+      expect(await store.markParked(record.order_id, 'refund', null)).toEqual({ applied: true });
+      expect((await store.get(record.order_id))?.parked_steps).toStrictEqual([step('notify', 'smtp down')]);
+      expect(await store.countParked()).toBe(before + 1);
+      expect(await store.markParked(record.order_id, 'notify', null)).toEqual({ applied: true });
+      // Clearing a step that is not there is harmless.
+      expect(await store.markParked(record.order_id, 'notify', null)).toEqual({ applied: true });
+      const cleared = await store.get(record.order_id);
+      expect(cleared?.parked_steps).toStrictEqual([]);
+      expect(cleared?.status).toBe('CANCELLED');
+      expect(cleared?.history).toStrictEqual(record.history);
+      expect(await store.countParked()).toBe(before);
+      expect((await store.listByStatus('PARKED', { limit: MAX_LIST_LIMIT })).some((r) => r.order_id === record.order_id)).toBe(false);
+
+      // Six marks: a retried save of the closing run's revisions 8…13 is refused, 14 is newer.
+      expect(await store.save(record, 13)).toEqual({ applied: false, closedAs: 'CANCELLED' });
+      expect(await store.get(record.order_id)).toStrictEqual(cleared);
+      expect(await store.save(record, 14)).toEqual({ applied: true, closedAs: 'CANCELLED' });
+    });
+
+    it('markParked keeps both steps when two are marked on one order at the same moment, ten times over', async () => {
+      const record = makeRecord({ order_id: ids.order(), customer_id: ids.customer(), status: 'EXPIRED' });
+      await store.save(record, 1);
+      const names = Array.from({ length: 10 }, (_, i) => `step-${i}`);
+      const results = await Promise.all(names.map((name) => store.markParked(record.order_id, name, step(name))));
+      expect(results.every((r) => r.applied)).toBe(true);
+      const read = await store.get(record.order_id);
+      expect([...(read?.parked_steps ?? [])].sort((a, b) => a.step.localeCompare(b.step))).toStrictEqual(names.map((n) => step(n)));
+
+      await Promise.all(names.map((name) => store.markParked(record.order_id, name, null)));
+      expect((await store.get(record.order_id))?.parked_steps).toStrictEqual([]);
+      // Twenty marks, twenty revision steps.
+      expect(await store.save(record, 21)).toEqual({ applied: false, closedAs: 'EXPIRED' });
+      expect(await store.save(record, 22)).toEqual({ applied: true, closedAs: 'EXPIRED' });
+    });
+
+    it('markParked never moves updated_at back when the record carries a later time', async () => {
+      const record = makeRecord({ order_id: ids.order(), customer_id: ids.customer(), status: 'CANCELLED', updated_at: '2099-01-01T00:00:00.000Z' });
+      await store.save(record, 1);
+      await store.markParked(record.order_id, 'refund', step('refund'));
+      expect(await store.get(record.order_id)).toStrictEqual({ ...record, parked_steps: [step('refund')] });
+    });
+
+    it('markParked is not applied to an order without a record and creates none', async () => {
+      const orderId = ids.order();
+      const before = await store.countParked();
+      expect(await store.markParked(orderId, 'refund', step('refund'))).toEqual({ applied: false });
+      expect(await store.markParked(orderId, 'refund', null)).toEqual({ applied: false });
+      expect(await store.get(orderId)).toBeUndefined();
+      expect(await store.countParked()).toBe(before);
+    });
+
+    it('markParked rejects an entry named after another step before writing', async () => {
+      const record = makeRecord({ order_id: ids.order(), customer_id: ids.customer(), status: 'CANCELLED' });
+      await store.save(record, 1);
+      await expect(store.markParked(record.order_id, 'refund', step('notify'))).rejects.toThrow(RangeError);
+      await expect(store.markParked(record.order_id, 'refund', { step: 'refund' } as unknown as ParkedStep)).rejects.toThrow();
+      expect(await store.get(record.order_id)).toStrictEqual(record);
+    });
+  });
+
+  it('keeps revisions of runStartEpochMs * 1000 + n exact, through the late-event and parked-step bumps too', async () => {
+    const base = Date.UTC(2026, 2, 1, 12, 34, 56, 789) * 1000;
+    expect(Number.isSafeInteger(base + 1000)).toBe(true);
+    const record = makeRecord({ order_id: ids.order(), customer_id: ids.customer(), status: 'FORWARDED' });
+
+    expect(await store.save(record, base + 1)).toEqual({ applied: true, closedAs: null });
+    // Neighbouring revisions stay apart: nothing rounds them through a double or a 32-bit integer.
+    expect(await store.save(record, base + 1)).toEqual({ applied: false, closedAs: 'FORWARDED' });
+    expect(await store.save(record, base + 2)).toEqual({ applied: true, closedAs: 'FORWARDED' });
+    expect(await store.appendHistoryOnce(record.order_id, ids.event(), { at: '2026-04-02T08:00:00.000Z', reason: 'late' })).toEqual({ applied: true });
+    expect(await store.save(record, base + 3)).toEqual({ applied: false, closedAs: 'FORWARDED' });
+    expect(await store.markParked(record.order_id, 'refund', { step: 'refund', error: 'down', since: '2026-04-02T08:00:00.000Z' })).toEqual({ applied: true });
+    expect(await store.save(record, base + 4)).toEqual({ applied: false, closedAs: 'FORWARDED' });
+    expect(await store.save(record, base + 5)).toEqual({ applied: true, closedAs: 'FORWARDED' });
+    expect(await store.get(record.order_id)).toStrictEqual(record);
+
+    // Up to the last safe integer, the bump included.
+    const top = makeRecord({ order_id: ids.order(), customer_id: ids.customer(), status: 'CANCELLED' });
+    await store.save(top, Number.MAX_SAFE_INTEGER - 2);
+    await store.appendHistoryOnce(top.order_id, ids.event(), { at: '2026-04-02T08:00:00.000Z', reason: 'late' });
+    expect(await store.save(top, Number.MAX_SAFE_INTEGER - 1)).toEqual({ applied: false, closedAs: 'CANCELLED' });
+    expect(await store.save(top, Number.MAX_SAFE_INTEGER)).toEqual({ applied: true, closedAs: 'CANCELLED' });
+    await expect(store.save(top, Number.MAX_SAFE_INTEGER + 1)).rejects.toThrow(RangeError);
   });
 
   it(
@@ -568,7 +927,7 @@ describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
             record.order_id,
           ]);
           // The revision survived too: an older write is still refused after the restart.
-          expect(await second.save({ ...record, status: 'VALIDATING' }, 4)).toEqual({ applied: false });
+          expect(await second.save({ ...record, status: 'VALIDATING' }, 4)).toEqual({ applied: false, closedAs: 'FORWARDED' });
         } finally {
           await second.close();
         }
@@ -623,6 +982,20 @@ describe('PGlite data dir ownership', () => {
     SETUP_TIMEOUT_MS,
   );
 });
+
+/** The store's table as the release before closure marks and the parked flag created it (the upgrade tests). */
+const PRE_CLOSURE_SCHEMA_SQL = `
+CREATE TABLE dashboard_orders (
+  order_id     text COLLATE "C" PRIMARY KEY,
+  customer_id  text COLLATE "C" NOT NULL,
+  status       text COLLATE "C" NOT NULL,
+  revision     bigint           NOT NULL CHECK (revision >= 0),
+  submitted_at timestamptz      NOT NULL,
+  updated_at   timestamptz      NOT NULL,
+  record       jsonb            NOT NULL
+);
+CREATE INDEX dashboard_orders_status_submitted_idx ON dashboard_orders (status, submitted_at, order_id);
+`;
 
 function isSet(value: string | undefined): boolean {
   return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';

@@ -96,6 +96,7 @@ function record(orderId: string, overrides: Partial<DashboardRecord> = {}): Dash
       { status: 'VALIDATING', at: '2026-11-22T10:00:00.000Z' },
       { status: 'AWAITING_PAYMENT', at: '2026-11-22T10:00:05.000Z' },
     ],
+    parked_steps: [],
     ...overrides,
   };
 }
