@@ -26,5 +26,5 @@ export type OrderActivities = ReturnType<typeof createOrderActivities>;
 
 export { createCommerceActivities, type CommerceActivities, type ValidationResult } from './commerce';
 export type { EnrichmentResult } from './enrichment';
-export type { CaptureVerdict } from './payment';
+export type { CaptureVerdict, RejectionCode } from './payment';
 export { refundIdempotencyKey } from './payment';

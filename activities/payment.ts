@@ -9,7 +9,16 @@ export interface ConfirmCaptureInput {
   amountCents: number;
 }
 
-export type CaptureVerdict = { accepted: true } | { accepted: false; reason: string };
+/**
+ * Why a capture did not count. `payment_not_found` and `not_captured` describe a payment that may still change (the
+ * Payment API may show it captured later), so the order checks those again; the others are final.
+ */
+export type RejectionCode = 'payment_not_found' | 'order_mismatch' | 'amount_mismatch' | 'not_captured' | 'rrn_already_used';
+export type CaptureVerdict = { accepted: true } | { accepted: false; code: RejectionCode; reason: string };
+
+function rejected(code: RejectionCode, detail: string): CaptureVerdict {
+  return { accepted: false, code, reason: `${code}: ${detail}` };
+}
 
 export interface RrnClaims {
   /** Returns the order that owns the RRN: this one if the claim succeeded or was already ours. */
@@ -31,21 +40,21 @@ export function createPaymentActivities(deps: { payments: PaymentApi; claims: Rr
   return {
     async confirmCapture(input: ConfirmCaptureInput): Promise<CaptureVerdict> {
       const payment = await deps.payments.getPayment(input.rrn);
-      if (!payment) return { accepted: false, reason: `payment_not_found: the Payment API has no RRN ${input.rrn}` };
+      if (!payment) return rejected('payment_not_found', `the Payment API has no RRN ${input.rrn}`);
       if (payment.order_id !== input.orderId) {
-        return { accepted: false, reason: `order_mismatch: RRN ${input.rrn} belongs to order ${payment.order_id}` };
+        return rejected('order_mismatch', `RRN ${input.rrn} belongs to order ${payment.order_id}`);
       }
       if (payment.amount_cents !== input.amountCents) {
-        return { accepted: false, reason: `amount_mismatch: callback says ${input.amountCents}, the Payment API says ${payment.amount_cents}` };
+        return rejected('amount_mismatch', `callback says ${input.amountCents}, the Payment API says ${payment.amount_cents}`);
       }
-      if (payment.status !== 'captured') return { accepted: false, reason: `not_captured: payment status is ${payment.status}` };
+      if (payment.status !== 'captured') return rejected('not_captured', `payment status is ${payment.status}`);
       let owner: string;
       try {
         owner = await deps.claims.claimRrn(input.rrn, input.orderId);
       } catch (err) {
         throw failure(ErrorType.STORE_UNAVAILABLE, `claiming RRN ${input.rrn} failed: ${(err as Error).message}`, { cause: err as Error });
       }
-      if (owner !== input.orderId) return { accepted: false, reason: `rrn_already_used: RRN ${input.rrn} already paid order ${owner}` };
+      if (owner !== input.orderId) return rejected('rrn_already_used', `RRN ${input.rrn} already paid order ${owner}`);
       return { accepted: true };
     },
 

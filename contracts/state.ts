@@ -1,34 +1,24 @@
 // The live state of one OrderWorkflow, as its query returns it (a superset of the dashboard record).
-import type { PaymentCaptureV1 } from './inputs';
-import type { DashboardRecord, OrderStatus } from './order';
+import type { DashboardRecord, OrderStatus, ParkedStep } from './order';
 
-export interface RejectedCapture {
+/** A capture the order did not keep: rejected by the Payment API, or refunded. */
+export interface SettledCapture {
   rrn: string;
   amount_cents: number;
   reason: string;
   at: string;
-}
-
-export interface RefundedCapture {
-  rrn: string;
-  amount_cents: number;
-  reason: string;
-  at: string;
-}
-
-export interface ParkedStep {
-  step: string;
-  error: string;
-  since: string;
 }
 
 export interface OrderState {
   orderId: string;
+  /** Where the order's own flow is (the visible `status` is PARKED instead while a step of an open order is parked). */
+  phase: Exclude<OrderStatus, 'PARKED'>;
   status: OrderStatus;
   record: DashboardRecord;
-  pendingCaptures: PaymentCaptureV1[];
-  rejectedCaptures: RejectedCapture[];
-  refunds: RefundedCapture[];
+  /** Captures received and not yet confirmed; `arrived_at` is when the gateway took each. */
+  pendingCaptures: Array<{ rrn: string; amount_cents: number; arrived_at: string }>;
+  rejectedCaptures: SettledCapture[];
+  refunds: SettledCapture[];
   parkedSteps: ParkedStep[];
   duplicateEvents: number;
   /** When the order is cancelled without a valid capture, and when it expires unless forwarded. */

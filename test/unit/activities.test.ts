@@ -1,12 +1,12 @@
 // Unit tests of the activities in their Temporal context (MockActivityEnvironment), with fake clients injected.
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { describe, expect, it, vi } from 'vitest';
-import { ErrorType, type CommerceOrderRecord, type DashboardRecord, type FulfillmentMessage, type PaymentRecord, type PimItem } from '../../contracts';
+import { ErrorType, type CommerceOrderRecord, type OrderItemInput, type DashboardRecord, type FulfillmentMessage, type PaymentRecord, type PimItem } from '../../contracts';
 import { createCommerceActivities } from '../../activities/commerce';
 import { createDashboardActivities, type DashboardWriter } from '../../activities/dashboard';
-import { createEnrichmentActivities, PIM_CONCURRENCY } from '../../activities/enrichment';
+import { createEnrichmentActivities, PIM_CONCURRENCY, type EnrichmentActivities, type EnrichmentProgress, type EnrichmentResult } from '../../activities/enrichment';
 import { createFulfillmentActivities } from '../../activities/fulfillment';
 import { createPaymentActivities, refundIdempotencyKey, type RrnClaims } from '../../activities/payment';
 import type { CommerceApi } from '../../src/clients/commerce-api';
@@ -174,6 +174,153 @@ describe('enrichItems', () => {
   });
 });
 
+describe('enrichItems across attempts (heartbeated progress, issue item 10)', () => {
+  const itemsOf = (n: number): OrderItemInput[] => Array.from({ length: n }, (_, i) => ({ item_id: `itm-${i}`, quantity: i + 1 }));
+  const pimItem = (id: string): PimItem => ({ item_id: id, sku_id: `SKU-${id}`, brand_code: 'ACME' });
+
+  /** A PIM that answers after a turn of the event loop (so lanes really overlap) and counts its calls per item. */
+  function countingPim(answer: (id: string) => Promise<PimItem | undefined> = async (id) => pimItem(id)) {
+    const calls = new Map<string, number>();
+    const pim: PimApi = {
+      async getItem(id) {
+        calls.set(id, (calls.get(id) ?? 0) + 1);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        return answer(id);
+      },
+    };
+    return { pim, calls, total: () => [...calls.values()].reduce((a, b) => a + b, 0) };
+  }
+
+  /** One attempt of the activity: a fresh mock context with the details the server hands a retry, recording heartbeats. */
+  function attempt(heartbeatDetails?: unknown, attemptNo = 1) {
+    const env = new MockActivityEnvironment({ attempt: attemptNo, heartbeatDetails }, { logger: new DefaultLogger('ERROR') });
+    const heartbeats: unknown[] = [];
+    env.on('heartbeat', (details: unknown) => heartbeats.push(details));
+    /** Runs `enrichItems` of `pim` in this attempt's context (typed: MockActivityEnvironment.run cannot infer the result). */
+    const enrich = (pim: PimApi, items: OrderItemInput[]): Promise<EnrichmentResult> =>
+      env.run<[OrderItemInput[]], EnrichmentResult, EnrichmentActivities['enrichItems']>(createEnrichmentActivities({ pim }).enrichItems, items);
+    return { env, enrich, heartbeats, last: () => heartbeats.at(-1) };
+  }
+
+  /** Heartbeat details reach the next attempt as JSON (the default payload converter), not as the same object. */
+  const overTheWire = (details: unknown): unknown => JSON.parse(JSON.stringify(details)) as unknown;
+
+  const enriched = (items: OrderItemInput[]) => items.map((i) => ({ ...pimItem(i.item_id), quantity: i.quantity }));
+
+  it('resumes from heartbeat details: fetches only the items not yet done, and returns all items in order', async () => {
+    const items = itemsOf(20);
+    const k = 11;
+    const done: EnrichmentProgress = { known: items.slice(0, k + 1).map((i) => [i.item_id, `SKU-${i.item_id}`, 'ACME']), unknown: [] };
+    const pim = countingPim();
+    const result = await attempt(overTheWire(done), 2).enrich(pim.pim, items);
+    expect(result).toEqual({ complete: true, items: enriched(items) });
+    for (const item of items.slice(0, k + 1)) expect(pim.calls.get(item.item_id)).toBeUndefined();
+    for (const item of items.slice(k + 1)) expect(pim.calls.get(item.item_id)).toBe(1);
+  });
+
+  it('heartbeats its progress, so a retry after a PIM failure midway fetches only what the failed attempt had not', async () => {
+    const items = itemsOf(5 * PIM_CONCURRENCY);
+    const k = 2 * PIM_CONCURRENCY + 3;
+    let pimDown = true;
+    const succeeded = new Map<string, number>();
+    const pim = countingPim(async (id) => {
+      if (id === `itm-${k}` && pimDown) throw ApplicationFailure.create({ type: ErrorType.UPSTREAM_UNAVAILABLE, message: '503' });
+      succeeded.set(id, (succeeded.get(id) ?? 0) + 1);
+      return pimItem(id);
+    });
+
+    const first = attempt();
+    const f = await failureOf(first.enrich(pim.pim, items));
+    expect(f.type).toBe(ErrorType.UPSTREAM_UNAVAILABLE);
+    const progress = first.last() as EnrichmentProgress | undefined;
+    expect(progress?.known.length).toBeGreaterThanOrEqual(k);
+    const callsInFirst = pim.total();
+    expect(callsInFirst).toBeLessThan(items.length); // it stopped asking PIM once the attempt had failed
+
+    pimDown = false;
+    const second = attempt(overTheWire(progress), 2);
+    const result = await second.enrich(pim.pim, items);
+    expect(result).toEqual({ complete: true, items: enriched(items) });
+    // Across both attempts every item got exactly one PIM answer; only the failed call was repeated.
+    for (const item of items) expect(succeeded.get(item.item_id), item.item_id).toBe(1);
+    expect(pim.total()).toBe(items.length + 1);
+    expect(pim.total() - callsInFirst).toBe(items.length - (progress?.known.length ?? 0));
+  });
+
+  it('an item PIM did not know in an earlier attempt is not asked again and still comes out as item_unknown_in_pim', async () => {
+    const items: OrderItemInput[] = [
+      { item_id: 'itm-ghost', quantity: 1 },
+      { item_id: 'itm-tee', quantity: 2 },
+      { item_id: 'itm-jeans', quantity: 1 },
+    ];
+    // This PIM would now know every item: an answer from the earlier attempt must win over asking again.
+    const pim = countingPim();
+    const earlier: EnrichmentProgress = { known: [['itm-tee', 'SKU-itm-tee', 'ACME']], unknown: ['itm-ghost'] };
+    const result = await attempt(overTheWire(earlier), 2).enrich(pim.pim, items);
+    expect(result).toEqual({
+      complete: false,
+      errors: [{ code: 'item_unknown_in_pim', item_id: 'itm-ghost', detail: expect.stringContaining('itm-ghost') as string }],
+    });
+    expect([...pim.calls.keys()]).toEqual(['itm-jeans']);
+  });
+
+  it('heartbeats a 404 as done, so the retry reports it without asking PIM again', async () => {
+    const items = itemsOf(12);
+    let attemptNo = 1;
+    const pim = countingPim(async (id) => {
+      if (id === 'itm-3') return undefined;
+      if (id === 'itm-9' && attemptNo === 1) throw ApplicationFailure.create({ type: ErrorType.UPSTREAM_UNAVAILABLE, message: '503' });
+      return pimItem(id);
+    });
+    const first = attempt();
+    await failureOf(first.enrich(pim.pim, items));
+    expect((first.last() as EnrichmentProgress).unknown).toEqual(['itm-3']);
+    attemptNo = 2;
+    const result = await attempt(overTheWire(first.last()), 2).enrich(pim.pim, items);
+    expect(result).toEqual({ complete: false, errors: [expect.objectContaining({ code: 'item_unknown_in_pim', item_id: 'itm-3' })] });
+    expect(pim.calls.get('itm-3')).toBe(1);
+  });
+
+  it('keeps the heartbeat of a 500-item order compact (well under 64 KB as JSON)', async () => {
+    const items = Array.from({ length: 500 }, (_, i) => ({ item_id: `itm-large-order-${String(i).padStart(6, '0')}`, quantity: 1 }));
+    const pim: PimApi = { getItem: async (id) => ({ item_id: id, sku_id: `SKU-${id}-XL-BLACK`, brand_code: 'ACME-APPAREL' }) };
+    const { enrich, last } = attempt();
+    const result = await enrich(pim, items);
+    expect(result.complete).toBe(true);
+    expect((last() as EnrichmentProgress).known).toHaveLength(500);
+    expect(JSON.stringify(last()).length).toBeLessThan(64 * 1024);
+  });
+
+  it('ignores heartbeat details it cannot read and fetches everything', async () => {
+    const items = itemsOf(3);
+    const pim = countingPim();
+    const result = await attempt({ done: [0, 1, 2] }, 2).enrich(pim.pim, items);
+    expect(result).toEqual({ complete: true, items: enriched(items) });
+    expect(pim.total()).toBe(3);
+  });
+
+  it('stops asking PIM once the attempt is cancelled, and ends as cancelled', async () => {
+    const items = itemsOf(4 * PIM_CONCURRENCY);
+    const { env, enrich } = attempt();
+    const cancelAt = PIM_CONCURRENCY + 2;
+    const pim = countingPim();
+    const cancelling: PimApi = {
+      async getItem(id) {
+        if (pim.total() + 1 === cancelAt) env.cancel();
+        return pim.pim.getItem(id);
+      },
+    };
+    const err = await enrich(cancelling, items).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(CancelledFailure);
+    // Let the calls that were in flight finish: none may start after the cancellation.
+    await new Promise<void>((resolve) => setTimeout(resolve, 20));
+    expect(pim.total()).toBe(cancelAt);
+  });
+});
+
 describe('confirmCapture', () => {
   const captured: PaymentRecord = { rrn: 'rrn-0001', order_id: 'ord-0001', amount_cents: 7_450, status: 'captured' };
   const input = { orderId: 'ord-0001', rrn: 'rrn-0001', amountCents: 7_450 };
@@ -302,23 +449,25 @@ describe('dashboard activities', () => {
     expires_at: '2026-12-22T10:00:00.000Z',
     updated_at: '2026-11-22T10:00:01.000Z',
     history: [{ status: 'VALIDATING', at: '2026-11-22T10:00:01.000Z' }],
+    parked_steps: [],
   };
 
   function writer(overrides: Partial<DashboardWriter> = {}): DashboardWriter {
     return {
-      save: vi.fn<DashboardWriter['save']>(async () => ({ applied: true })),
+      save: vi.fn<DashboardWriter['save']>(async () => ({ applied: true, closedAs: null })),
       get: vi.fn<DashboardWriter['get']>(async () => undefined),
       appendHistoryOnce: vi.fn<DashboardWriter['appendHistoryOnce']>(async () => ({ applied: true })),
+      markParked: vi.fn<DashboardWriter['markParked']>(async () => ({ applied: true })),
       ...overrides,
     };
   }
   const dbError = () => new Error('connect ECONNREFUSED 127.0.0.1:5432');
 
   it('saveDashboardRecord passes the record and its revision to the store and returns whether it applied', async () => {
-    const store = writer({ save: vi.fn<DashboardWriter['save']>(async () => ({ applied: false })) });
+    const store = writer({ save: vi.fn<DashboardWriter['save']>(async () => ({ applied: false, closedAs: 'FORWARDED' })) });
     const result = await run(createDashboardActivities({ store }).saveDashboardRecord, { record, revision: 7 });
     expect(store.save).toHaveBeenCalledWith(record, 7);
-    expect(result).toEqual({ applied: false });
+    expect(result).toEqual({ applied: false, closedAs: 'FORWARDED' });
   });
 
   it('saveDashboardRecord maps a store error to a retryable STORE_UNAVAILABLE that keeps the cause', async () => {
@@ -342,6 +491,19 @@ describe('dashboard activities', () => {
     const f = await failureOf(run(createDashboardActivities({ store: writer({ get: async () => Promise.reject(dbError()) }) }).readDashboardRecord, 'ord-0001'));
     expect(f.type).toBe(ErrorType.STORE_UNAVAILABLE);
     expect(f.nonRetryable).toBe(false);
+  });
+
+  it('markOrderParked sets or clears one parked step on the order and maps store errors to STORE_UNAVAILABLE', async () => {
+    const store = writer();
+    const parked = { step: 'late capture rrn-1', error: 'retry budget exhausted', since: '2026-12-01T00:00:00.000Z' };
+    await expect(run(createDashboardActivities({ store }).markOrderParked, { orderId: 'ord-0001', step: parked.step, parked })).resolves.toEqual({ applied: true });
+    expect(store.markParked).toHaveBeenCalledWith('ord-0001', parked.step, parked);
+    await run(createDashboardActivities({ store }).markOrderParked, { orderId: 'ord-0001', step: parked.step, parked: null });
+    expect(store.markParked).toHaveBeenLastCalledWith('ord-0001', parked.step, null);
+
+    const down = writer({ markParked: async () => Promise.reject(dbError()) });
+    const f = await failureOf(run(createDashboardActivities({ store: down }).markOrderParked, { orderId: 'ord-0001', step: parked.step, parked: null }));
+    expect(f.type).toBe(ErrorType.STORE_UNAVAILABLE);
   });
 
   it('recordLateEvent appends once per event id and maps store errors to STORE_UNAVAILABLE', async () => {

@@ -2,9 +2,11 @@
 // on its history once, and a valid late capture is refunded once — the closed order itself is never restarted.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lateCaptureWorkflowId, TASK_QUEUES, type DashboardRecord, type LateEventInput } from '../../contracts';
 import { LateEventWorkflow } from '../../workflows';
+import { PARKED_RETRY_FIRST_MS } from '../../workflows/order/parking';
 import { captureEvent, commerceEvent, uniqueOrderId } from '../helpers/fixtures';
 import { fakeActivities, type FakeBehaviour } from '../helpers/fake-activities';
 import { bundleOrderWorkflows, createTimeSkippingEnv } from '../helpers/workflow-env';
@@ -33,6 +35,7 @@ function closedRecord(orderId: string, status: 'CANCELLED' | 'EXPIRED' | 'FORWAR
     expires_at: '2026-10-31T00:00:00.000Z',
     updated_at: '2026-10-31T00:00:00.000Z',
     history: [],
+    parked_steps: [],
   };
 }
 
@@ -106,7 +109,27 @@ describe('LateEventWorkflow', () => {
     expect(fakes.log.lateEvents.map((e) => e.reason)).toEqual(['late commerce webhook after the order closed: ignored']);
   });
 
-  it('is keyed by RRN, so the gateway routes every redelivery of one late capture to one workflow', () => {
-    expect(lateCaptureWorkflowId('rrn-9')).toBe('late-capture-rrn-9');
+  it('never fails on a failing step: it parks on the order\'s record, retries by itself, and the late refund is made', async () => {
+    const orderId = uniqueOrderId();
+    const contractViolation = ApplicationFailure.nonRetryable('Payment API answered 200 with no status', 'UPSTREAM_CONTRACT_VIOLATION');
+    const fakes = fakeActivities({ confirmFailure: contractViolation });
+    fakes.log.saved.push({ record: closedRecord(orderId, 'CANCELLED'), revision: 9 });
+    const late: LateEventInput = { orderId, eventId: 'capture:rrn-late-3', event: { kind: 'payment', ...captureEvent(orderId, { rrn: 'rrn-late-3' }) } };
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUES.orders, workflowBundle: bundle, activities: fakes.orders });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(LateEventWorkflow, { workflowId: lateCaptureWorkflowId(`rrn-late-3-${orderId}`), taskQueue: TASK_QUEUES.orders, args: [late] });
+      // Parked, visibly: the closed order's record lists the step, and its history says why.
+      await vi.waitFor(() => expect(fakes.log.parkedMarks).toEqual([{ orderId, step: 'late capture rrn-late-3', parked: expect.objectContaining({ error: expect.stringContaining('UPSTREAM_CONTRACT_VIOLATION') }) }]), { timeout: 20_000 });
+      expect(fakes.log.lateEvents.map((e) => e.reason)).toEqual([expect.stringMatching(/^late capture rrn-late-3 parked: .*UPSTREAM_CONTRACT_VIOLATION/)]);
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+
+      // The Payment API is fixed; nobody retries by hand: the next automatic retry refunds, and the mark is cleared.
+      delete fakes.behaviour.confirmFailure;
+      await env.sleep(PARKED_RETRY_FIRST_MS + 60_000);
+      expect(await handle.result()).toBe('capture_refunded');
+    });
+    expect(fakes.log.ledger).toEqual([expect.objectContaining({ rrn: 'rrn-late-3', idempotencyKey: 'refund-rrn-late-3' })]);
+    expect(fakes.log.parkedMarks.at(-1)).toEqual({ orderId, step: 'late capture rrn-late-3', parked: null });
+    expect(fakes.log.lateEvents.map((e) => e.reason).at(-1)).toBe('late capture rrn-late-3 refunded (7450 cents): the order is CANCELLED');
   });
 });

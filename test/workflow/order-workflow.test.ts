@@ -1,116 +1,13 @@
 // OrderWorkflow on the time-skipping test server with stand-in activities: every branch of the lifecycle
 // (contract §5/§6), including both 30-day windows at their edges, compensation, corrections, cancellation, parking.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  cancelOrder,
-  commerceOrderReceived,
-  correctOrder,
-  getOrderState,
-  orderWorkflowId,
-  paymentCaptureReceived,
-  retryParkedSteps,
-  TASK_QUEUES,
-  type OrderState,
-  type OrderWorkflowInput,
-} from '../../contracts';
-import { OrderWorkflow } from '../../workflows';
-import { captureEvent, commerceEvent, uniqueOrderId } from '../helpers/fixtures';
-import { fakeActivities, type FakeBehaviour } from '../helpers/fake-activities';
-import { bundleOrderWorkflows, createTimeSkippingEnv } from '../helpers/workflow-env';
+// The money paths under backlog, races and retention have their own file, money-paths.test.ts.
+import { describe, expect, it, vi } from 'vitest';
+import { cancelOrder, correctOrder, getOrderState, retryParkedSteps } from '../../contracts';
+import { uniqueOrderId } from '../helpers/fixtures';
+import { DAY, distinctStatuses, eventually, lastRecord, MINUTE, refusal, useOrderWorkflowHarness } from '../helpers/order-workflow-harness';
 
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
-
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  bundle = await bundleOrderWorkflows();
-});
-
-// A fresh time-skipping server per test (≈0.5 s): on the Java test server an Update leaves time skipping locked
-// (sdk-java #2283), so a later env.sleep would hang. Isolation also keeps one test's timers out of another's.
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-});
-
-afterEach(async () => {
-  await env?.teardown();
-});
-
-type Fakes = ReturnType<typeof fakeActivities>;
-
-/** Runs `body` while an `orders` worker and a Commerce-queue worker poll with the given stand-in activities. */
-async function withWorkers<T>(behaviour: FakeBehaviour, body: (fakes: Fakes) => Promise<T>): Promise<T> {
-  const fakes = fakeActivities(behaviour);
-  const orders = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUES.orders, workflowBundle: bundle, activities: fakes.orders });
-  const commerce = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUES.commerce, activities: fakes.commerce });
-  return orders.runUntil(commerce.runUntil(body(fakes)));
-}
-
-function input(orderId: string, overrides: Partial<OrderWorkflowInput> = {}): OrderWorkflowInput {
-  return { orderId, orderTtlMs: 30 * DAY, paymentCaptureWindowMs: 30 * DAY, ...overrides };
-}
-
-function sendCommerce(orderId: string, overrides: Partial<OrderWorkflowInput> = {}) {
-  return env.client.workflow.signalWithStart(OrderWorkflow, {
-    workflowId: orderWorkflowId(orderId),
-    taskQueue: TASK_QUEUES.orders,
-    args: [input(orderId, overrides)],
-    signal: commerceOrderReceived,
-    signalArgs: [commerceEvent(orderId)],
-  });
-}
-
-function sendCapture(orderId: string, capture: Parameters<typeof captureEvent>[1] = {}, overrides: Partial<OrderWorkflowInput> = {}) {
-  return env.client.workflow.signalWithStart(OrderWorkflow, {
-    workflowId: orderWorkflowId(orderId),
-    taskQueue: TASK_QUEUES.orders,
-    args: [input(orderId, overrides)],
-    signal: paymentCaptureReceived,
-    signalArgs: [captureEvent(orderId, capture)],
-  });
-}
-
-async function eventually(handle: WorkflowHandle, expected: Partial<OrderState> | ((s: OrderState) => void)): Promise<OrderState> {
-  return vi.waitFor(
-    async () => {
-      const state = await handle.query(getOrderState);
-      if (typeof expected === 'function') expected(state);
-      else expect(state).toMatchObject(expected);
-      return state;
-    },
-    { timeout: 20_000, interval: 100 },
-  );
-}
-
-/** The update's refusal as the client sees it: the ApplicationFailure type the validator or handler threw. */
-async function refusal(promise: Promise<unknown>): Promise<string | undefined> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  const cause = (err as WorkflowUpdateFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return (cause as ApplicationFailure).type ?? undefined;
-}
-
-/** Statuses in revision order (concurrent writes may run in any order; the store keeps the highest revision). */
-function distinctStatuses(fakes: Fakes): string[] {
-  return [...fakes.log.saved]
-    .sort((a, b) => a.revision - b.revision)
-    .map((s) => s.record.status)
-    .filter((s, i, all) => s !== all[i - 1]);
-}
-
-function lastRecord(fakes: Fakes) {
-  return [...fakes.log.saved].sort((a, b) => a.revision - b.revision).at(-1)?.record;
-}
+const harness = useOrderWorkflowHarness();
+const { withWorkers, sendCommerce, sendCapture } = harness;
 
 describe('happy path', () => {
   it('forwards an order whose webhook comes before the capture', async () => {
@@ -133,8 +30,10 @@ describe('happy path', () => {
         },
       ]);
       expect(distinctStatuses(fakes)).toEqual(['VALIDATING', 'ENRICHING', 'AWAITING_PAYMENT', 'FORWARDING', 'FORWARDED']);
+      // Revisions count up by one from the run's start time in ms × 1000: they cannot collide with another run's.
       const revisions = fakes.log.saved.map((s) => s.revision).sort((a, b) => a - b);
-      expect(revisions).toEqual(revisions.map((_, i) => i + 1));
+      const runStart = (await handle.describe()).startTime.getTime();
+      expect(revisions).toEqual(revisions.map((_, i) => runStart * 1000 + i + 1));
       const last = lastRecord(fakes);
       expect(last?.payment).toMatchObject({ rrn: `rrn-${orderId}`, amount_cents: 7_450 });
       expect(last?.items.every((i) => i.sku_id && i.brand_code)).toBe(true);
@@ -298,7 +197,14 @@ describe('cancellation', () => {
       });
       expect(await refusal(handle.executeUpdate(cancelOrder, { args: [{ reason: 'too late' }] }))).toBe('PAYMENT_ALREADY_CAPTURED');
       expect((await handle.query(getOrderState)).status).toBe('NEEDS_CORRECTION');
-      await handle.terminate('test over');
+
+      // It goes on: PIM learns the item, the support team corrects the order, and it is forwarded, never refunded.
+      fakes.behaviour.unknownItems = [];
+      const items = [{ item_id: 'itm-tee-navy-m', quantity: 2 }, { item_id: 'itm-jeans-blue-32', quantity: 1 }];
+      const corrected = await handle.executeUpdate(correctOrder, { args: [{ customer_id: 'cus-007', order: { order_id: orderId, items }, note: '', agent: 'agent-ann' }] });
+      expect(corrected.accepted).toBe(true);
+      expect(await handle.result()).toEqual({ status: 'FORWARDED', orderId });
+      expect(fakes.log.published.map((m) => m.payment_details.rrn)).toEqual([`rrn-${orderId}`]);
       expect(fakes.log.ledger).toHaveLength(0);
     });
   });
@@ -310,9 +216,9 @@ describe('the 30-day windows', () => {
     await withWorkers({}, async (fakes) => {
       const handle = await sendCommerce(orderId);
       await eventually(handle, { status: 'AWAITING_PAYMENT' });
-      await env.sleep(30 * DAY - MINUTE);
+      await harness.env.sleep(30 * DAY - MINUTE);
       expect((await handle.query(getOrderState)).status).toBe('AWAITING_PAYMENT');
-      await env.sleep(2 * MINUTE);
+      await harness.env.sleep(2 * MINUTE);
       expect(await handle.result()).toEqual({ status: 'CANCELLED', orderId });
       const last = lastRecord(fakes);
       expect(last).toMatchObject({ status: 'CANCELLED', status_reason: 'payment_not_captured' });
@@ -330,10 +236,10 @@ describe('the 30-day windows', () => {
         expect(s.status).toBe('NEEDS_CORRECTION');
         expect(s.record.payment).toBeDefined();
       });
-      await env.sleep(30 * DAY - MINUTE);
+      await harness.env.sleep(30 * DAY - MINUTE);
       expect((await handle.query(getOrderState)).status).toBe('NEEDS_CORRECTION');
       expect(fakes.log.ledger).toHaveLength(0);
-      await env.sleep(2 * MINUTE);
+      await harness.env.sleep(2 * MINUTE);
       expect(await handle.result()).toEqual({ status: 'EXPIRED', orderId });
       expect(fakes.log.ledger).toEqual([
         { rrn: `rrn-${orderId}`, amount_cents: 7_450, reason: 'order_expired: not_forwarded_in_time', idempotencyKey: `refund-rrn-${orderId}` },
@@ -349,7 +255,7 @@ describe('the 30-day windows', () => {
     await withWorkers({}, async (fakes) => {
       const handle = await sendCapture(orderId);
       await eventually(handle, (s) => expect(s.record.payment).toBeDefined());
-      await env.sleep(30 * DAY + MINUTE);
+      await harness.env.sleep(30 * DAY + MINUTE);
       expect(await handle.result()).toMatchObject({ status: 'EXPIRED' });
       expect(fakes.log.ledger.map((r) => r.rrn)).toEqual([`rrn-${orderId}`]);
     });
@@ -360,7 +266,7 @@ describe('the 30-day windows', () => {
     await withWorkers({}, async (fakes) => {
       const handle = await sendCommerce(orderId, { paymentCaptureWindowMs: 2 * DAY, orderTtlMs: 10 * DAY });
       await eventually(handle, { status: 'AWAITING_PAYMENT', ttlDeadline: expect.any(String) });
-      await env.sleep(2 * DAY + MINUTE);
+      await harness.env.sleep(2 * DAY + MINUTE);
       expect(await handle.result()).toMatchObject({ status: 'CANCELLED' });
       expect(lastRecord(fakes)?.status_reason).toBe('payment_not_captured');
     });
@@ -371,7 +277,7 @@ describe('the 30-day windows', () => {
     await withWorkers({ loseFirstRefundAnswer: true }, async (fakes) => {
       const handle = await sendCapture(orderId, {}, { orderTtlMs: DAY, paymentCaptureWindowMs: DAY });
       await eventually(handle, (s) => expect(s.record.payment).toBeDefined());
-      await env.sleep(DAY + MINUTE);
+      await harness.env.sleep(DAY + MINUTE);
       expect(await handle.result()).toMatchObject({ status: 'EXPIRED' });
       expect(fakes.log.refundCalls).toHaveLength(2);
       expect(new Set(fakes.log.refundCalls.map((c) => c.idempotencyKey))).toEqual(new Set([`refund-rrn-${orderId}`]));
@@ -387,7 +293,7 @@ describe('parking after a step exhausts its retries', () => {
       const handle = await sendCommerce(orderId, { stepRetryBudgetMs: 10 * MINUTE });
       await sendCapture(orderId, {}, { stepRetryBudgetMs: 10 * MINUTE });
       await eventually(handle, { status: 'ENRICHING' });
-      await env.sleep(11 * MINUTE);
+      await harness.env.sleep(11 * MINUTE);
       const parked = await eventually(handle, { status: 'PARKED' });
       expect(parked.parkedSteps).toEqual([expect.objectContaining({ step: 'enrichment' })]);
       expect(parked.record.status_reason).toMatch(/^enrichment: .*retry budget exhausted/);
@@ -420,7 +326,7 @@ describe('parking after a step exhausts its retries', () => {
       const handle = await sendCommerce(orderId, { stepRetryBudgetMs: 5 * MINUTE });
       await sendCapture(orderId, {}, { stepRetryBudgetMs: 5 * MINUTE });
       await eventually(handle, { status: 'FORWARDING' });
-      await env.sleep(6 * MINUTE);
+      await harness.env.sleep(6 * MINUTE);
       await eventually(handle, { status: 'PARKED' });
       expect(await refusal(handle.executeUpdate(cancelOrder, { args: [{ reason: 'x' }] }))).toBe('PAYMENT_ALREADY_CAPTURED');
       fakes.behaviour.kafkaDown = false;

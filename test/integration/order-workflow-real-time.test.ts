@@ -1,0 +1,164 @@
+// OrderWorkflow on a real Temporal dev server (real clock) with stand-in activities, for what time skipping cannot
+// show: a worker that starts only after a window has passed (a backlog), and continue-as-new when the server
+// suggests it. The windows are seconds long; each test waits for the window to have passed, then acts.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  commerceOrderReceived,
+  getOrderState,
+  orderWorkflowId,
+  paymentCaptureReceived,
+  SEARCH_ATTRIBUTES,
+  TASK_QUEUES,
+  type CommerceOrderEvent,
+  type OrderWorkflowInput,
+  type PaymentCaptureEvent,
+} from '../../contracts';
+import { freeLoopbackPort } from '../../src/devstack/free-port';
+import { startTemporalDevServer, type TemporalDevServer } from '../../src/devstack/temporal-dev-server';
+import { WORKFLOWS_PATH } from '../../src/worker/create-workers';
+import { OrderWorkflow } from '../../workflows';
+import { fakeActivities, type FakeBehaviour } from '../helpers/fake-activities';
+import { captureEvent, commerceEvent, uniqueOrderId } from '../helpers/fixtures';
+
+/** The server suggests continue-as-new after this many events; an order's happy path stays well below it. */
+const SUGGEST_CONTINUE_AS_NEW_AFTER = 80;
+const WAIT = { timeout: 60_000, interval: 100 };
+
+let dir: string;
+let server: TemporalDevServer;
+let client: Client;
+let native: NativeConnection;
+let bundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'oms-real-time-'));
+  [server, bundle] = await Promise.all([
+    startTemporalDevServer({
+      port: await freeLoopbackPort(),
+      namespace: 'default',
+      searchAttributes: { ...SEARCH_ATTRIBUTES },
+      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AFTER },
+      logFile: path.join(dir, 'temporal.log'),
+      log: () => undefined,
+    }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } }),
+  ]);
+  client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  native = await NativeConnection.connect({ address: server.address });
+});
+
+afterAll(async () => {
+  await native?.close();
+  await client?.connection.close();
+  await server?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function withWorkers<T>(behaviour: FakeBehaviour, body: (fakes: ReturnType<typeof fakeActivities>) => Promise<T>): Promise<T> {
+  const fakes = fakeActivities(behaviour);
+  const orders = await Worker.create({ connection: native, taskQueue: TASK_QUEUES.orders, workflowBundle: bundle, activities: fakes.orders });
+  const commerce = await Worker.create({ connection: native, taskQueue: TASK_QUEUES.commerce, activities: fakes.commerce });
+  return orders.runUntil(commerce.runUntil(body(fakes)));
+}
+
+/** As the gateway hands an event to Temporal: signalWithStart, stamped with its receipt time. */
+function deliver(input: OrderWorkflowInput, event: { commerce: CommerceOrderEvent } | { capture: PaymentCaptureEvent }) {
+  return client.workflow.signalWithStart(OrderWorkflow, {
+    workflowId: orderWorkflowId(input.orderId),
+    taskQueue: TASK_QUEUES.orders,
+    args: [input],
+    ...('commerce' in event ? { signal: commerceOrderReceived, signalArgs: [event.commerce] } : { signal: paymentCaptureReceived, signalArgs: [event.capture] }),
+  });
+}
+
+/** Resolves once Temporal's own clock (the start time it recorded, plus `ms`) is behind us: the window has passed. */
+async function windowHasPassed(workflowId: string, ms: number): Promise<void> {
+  const started = (await client.workflow.getHandle(workflowId).describe()).startTime.getTime();
+  await vi.waitFor(() => expect(Date.now()).toBeGreaterThan(started + ms), WAIT);
+}
+
+describe('time is judged by arrival: a worker that starts only after the window has passed', () => {
+  const WINDOW_MS = 1_500;
+
+  it('forwards an order whose webhook and capture arrived in time, although no worker ran until the capture window had closed', async () => {
+    const orderId = uniqueOrderId('ord-backlog');
+    const input = { orderId, paymentCaptureWindowMs: WINDOW_MS, orderTtlMs: 60_000 };
+    const handle = await deliver(input, { commerce: commerceEvent(orderId) });
+    await deliver(input, { capture: captureEvent(orderId) });
+    await windowHasPassed(handle.workflowId, WINDOW_MS);
+    await withWorkers({}, async (fakes) => {
+      expect(await handle.result()).toEqual({ status: 'FORWARDED', orderId });
+      expect(fakes.log.published).toHaveLength(1);
+      expect(fakes.log.ledger).toEqual([]);
+    });
+  });
+
+  it('forwards an order whose inputs all arrived in time, although no worker ran until its TTL had passed', async () => {
+    const orderId = uniqueOrderId('ord-backlog');
+    const input = { orderId, paymentCaptureWindowMs: WINDOW_MS, orderTtlMs: WINDOW_MS };
+    const handle = await deliver(input, { capture: captureEvent(orderId) });
+    await deliver(input, { commerce: commerceEvent(orderId) });
+    await windowHasPassed(handle.workflowId, WINDOW_MS);
+    await withWorkers({}, async (fakes) => {
+      expect(await handle.result()).toEqual({ status: 'FORWARDED', orderId });
+      expect(fakes.log.ledger).toEqual([]);
+    });
+  });
+
+  it('still cancels an order whose capture arrived after the window, and refunds that capture', async () => {
+    const orderId = uniqueOrderId('ord-backlog');
+    const input = { orderId, paymentCaptureWindowMs: WINDOW_MS, orderTtlMs: 60_000 };
+    const handle = await deliver(input, { commerce: commerceEvent(orderId) });
+    await windowHasPassed(handle.workflowId, WINDOW_MS);
+    await deliver(input, { capture: captureEvent(orderId) });
+    await withWorkers({}, async (fakes) => {
+      expect(await handle.result()).toEqual({ status: 'CANCELLED', orderId });
+      expect(fakes.log.ledger.map((r) => ({ rrn: r.rrn, reason: r.reason }))).toEqual([{ rrn: `rrn-${orderId}`, reason: 'order_cancelled' }]);
+      expect(fakes.log.published).toEqual([]);
+    });
+  });
+});
+
+describe('continue-as-new', () => {
+  it('continues a long-waiting order as new when Temporal suggests it: the state and the windows carry over', async () => {
+    const orderId = uniqueOrderId('ord-can');
+    const input = { orderId, paymentCaptureWindowMs: 3_600_000, orderTtlMs: 7_200_000 };
+    const flood = 15;
+    const rejectedRrns = Object.fromEntries(Array.from({ length: flood }, (_, i) => [`rrn-bad-${i}`, 'payment_not_found: no such RRN']));
+    await withWorkers({ rejectedRrns }, async (fakes) => {
+      const handle = await deliver(input, { commerce: commerceEvent(orderId) });
+      const first = await vi.waitFor(async () => {
+        const state = await handle.query(getOrderState);
+        expect(state.status).toBe('AWAITING_PAYMENT');
+        return state;
+      }, WAIT);
+      const firstRunId = (await handle.describe()).runId;
+      for (let i = 0; i < flood; i++) await deliver(input, { capture: captureEvent(orderId, { rrn: `rrn-bad-${i}` }) });
+      // A new run of the same order, and the first one ended by continuing as new.
+      await vi.waitFor(async () => expect((await client.workflow.getHandle(handle.workflowId).describe()).runId).not.toBe(firstRunId), WAIT);
+      expect((await client.workflow.getHandle(handle.workflowId, firstRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+      const carried = await vi.waitFor(async () => {
+        const state = await client.workflow.getHandle(handle.workflowId).query(getOrderState);
+        expect(fakes.log.confirmed).toHaveLength(flood);
+        expect(state.pendingCaptures).toEqual([]);
+        return state;
+      }, WAIT);
+      expect(carried).toMatchObject({ status: 'AWAITING_PAYMENT', captureDeadline: first.captureDeadline, ttlDeadline: first.ttlDeadline });
+      expect(carried.record.submitted_at).toBe(first.record.submitted_at);
+      expect(carried.rejectedCaptures.length).toBeGreaterThan(0);
+
+      await deliver(input, { capture: captureEvent(orderId) });
+      expect(await client.workflow.getHandle(handle.workflowId).result()).toEqual({ status: 'FORWARDED', orderId });
+      expect(fakes.log.published).toHaveLength(1);
+      // Store revisions kept growing across the runs: no write of the new run can lose to one of the old.
+      const revisions = fakes.log.saved.map((s) => s.revision);
+      expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
+      expect(new Set(revisions).size).toBe(revisions.length);
+    });
+  });
+});

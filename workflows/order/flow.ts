@@ -1,0 +1,187 @@
+// The order's own way to FORWARDED, one phase at a time: wait for the order, validate it with the Commerce App,
+// enrich it from PIM (or wait for a support correction), wait for payment, publish. Resumable from any waiting
+// phase, so a continued-as-new run picks up where the last one stopped.
+import { ApplicationFailure, condition, isCancellation, log, workflowInfo } from '@temporalio/workflow';
+import {
+  ErrorType,
+  rejection,
+  RejectionType,
+  type CommerceOrderEvent,
+  type CorrectionRequest,
+  type CorrectionResult,
+  type EnrichedItem,
+  type SubmittedOrder,
+  type ValidationError,
+} from '../../contracts';
+import { COMMERCE_NOT_FOUND_GRACE_MS } from '../activity-options';
+import { describeFailure } from '../failures';
+import type { Closer } from './closing';
+import type { OrderContext } from './order-context';
+import type { Phase } from './phase';
+
+export class Flow {
+  constructor(
+    private readonly ctx: OrderContext,
+    private readonly closer: Closer,
+  ) {}
+
+  private get data() {
+    return this.ctx.data;
+  }
+
+  /** Signal handler. Webhooks are delivered at least once: only the first counts (corrections use the support API). */
+  receive(event: CommerceOrderEvent): void {
+    if (this.data.submission) {
+      this.data.duplicateEvents++;
+      log.info('duplicate commerce webhook ignored', { orderId: this.data.orderId });
+      return;
+    }
+    const { customer_id, order } = event.payload;
+    this.data.submission = { order: { customer_id, items: order.items }, arrivedAt: this.ctx.arrival(event.receivedAt) };
+    this.data.customerId = customer_id;
+    this.data.items = order.items.map((i) => ({ item_id: i.item_id, quantity: i.quantity }));
+  }
+
+  /** Runs until FORWARDED; cancelled from outside (its scope) when the order closes unforwarded. */
+  async run(): Promise<void> {
+    for (;;) {
+      switch (this.data.phase) {
+        case 'AWAITING_ORDER':
+          await condition(() => this.data.submission !== null);
+          await this.advance('VALIDATING');
+          break;
+        case 'VALIDATING':
+          await this.validate();
+          break;
+        case 'ENRICHING':
+          await this.enrich();
+          break;
+        case 'NEEDS_CORRECTION':
+          // The correction Update moves the order on once an agent's correction passes.
+          await condition(() => this.data.phase !== 'NEEDS_CORRECTION');
+          break;
+        case 'AWAITING_PAYMENT':
+          await condition(() => this.data.payment !== null);
+          await this.advance('FORWARDING');
+          break;
+        case 'FORWARDING':
+          await this.publish();
+          await this.ctx.moveTo('FORWARDED');
+          return;
+        default:
+          return;
+      }
+    }
+  }
+
+  /** Moves on, unless the order is closing: then the flow stops here while its scope is being cancelled. */
+  private async advance(to: Phase, reason: string | null = null): Promise<void> {
+    if (this.data.closing) await condition(() => false);
+    await this.ctx.moveTo(to, reason);
+  }
+
+  private async validate(): Promise<void> {
+    const submission = this.data.submission;
+    if (!submission) throw ApplicationFailure.nonRetryable('validating without a submission', 'ILLEGAL_STATE');
+    const validation = await this.ctx.parking.run('validation', () =>
+      this.ctx.acts.commerce.validateOrder({
+        orderId: this.data.orderId,
+        submitted: submission.order,
+        // The Commerce App may not show the order right after its webhook: a 404 is retried for a grace period.
+        notFoundIsFinalAfter: new Date(submission.arrivedAt + COMMERCE_NOT_FOUND_GRACE_MS).toISOString(),
+      }),
+    );
+    if (validation.valid) await this.advance('ENRICHING');
+    else await this.needsCorrection(validation.errors);
+  }
+
+  private async enrich(): Promise<void> {
+    const items = this.data.submission?.order.items ?? [];
+    const enrichment = await this.ctx.parking.run('enrichment', () => this.ctx.acts.pim.enrichItems(items));
+    if (!enrichment.complete) return this.needsCorrection(enrichment.errors);
+    this.applyEnrichment(enrichment.items);
+    await this.advance(this.data.payment ? 'FORWARDING' : 'AWAITING_PAYMENT');
+  }
+
+  private async needsCorrection(errors: ValidationError[]): Promise<void> {
+    this.data.validationErrors = errors;
+    await this.advance('NEEDS_CORRECTION', errors.map((e) => e.code).join(','));
+  }
+
+  private applyEnrichment(items: EnrichedItem[]): void {
+    this.data.enrichedItems = items;
+    this.data.items = items.map((i) => ({ ...i }));
+    this.data.validationErrors = [];
+  }
+
+  private async publish(): Promise<void> {
+    const payment = this.data.payment;
+    if (!payment) throw ApplicationFailure.nonRetryable('forwarding without a payment', 'ILLEGAL_STATE');
+    const message = {
+      customer_id: this.data.customerId ?? '',
+      order_id: this.data.orderId,
+      payment_details: { rrn: payment.rrn },
+      items: this.data.enrichedItems ?? [],
+    };
+    await this.ctx.parking.run('publish to fulfillment', () =>
+      this.ctx.acts.fulfillment.publishFulfillment({ message, idempotencyKey: workflowInfo().workflowId }),
+    );
+  }
+
+  // ---- support correction (an Update) --------------------------------------------------------------------------
+
+  validateCorrection(request: CorrectionRequest): void {
+    if (this.data.phase !== 'NEEDS_CORRECTION' || this.closer.correctionInProgress || this.data.closing) {
+      throw rejection(RejectionType.ORDER_NOT_AWAITING_CORRECTION, `order is ${this.ctx.status}, not awaiting correction`);
+    }
+    if (request.order.order_id !== this.data.orderId) {
+      throw rejection(RejectionType.ORDER_NOT_AWAITING_CORRECTION, `correction is for order ${request.order.order_id}, not ${this.data.orderId}`);
+    }
+  }
+
+  async correct(request: CorrectionRequest): Promise<CorrectionResult> {
+    this.closer.correctionInProgress = true;
+    try {
+      const submitted: SubmittedOrder = { customer_id: request.customer_id, items: request.order.items };
+      const checked = await this.recheck(submitted);
+      if (this.data.closing) throw rejection(RejectionType.ORDER_TERMINAL, `order closed as ${this.data.closing.status} during the correction`);
+      const by = `${request.agent}${request.note ? `: ${request.note}` : ''}`;
+      if ('errors' in checked) {
+        this.data.validationErrors = checked.errors;
+        this.ctx.note(`correction by ${by} still invalid`);
+        await this.ctx.moveTo('NEEDS_CORRECTION', checked.errors.map((e) => e.code).join(','));
+        return { accepted: false, errors: checked.errors, record: this.ctx.record() };
+      }
+      this.data.submission = { order: submitted, arrivedAt: Date.now() };
+      this.data.customerId = request.customer_id;
+      this.applyEnrichment(checked.items);
+      this.ctx.note(`corrected by ${by}`);
+      await this.ctx.moveTo(this.data.payment ? 'FORWARDING' : 'AWAITING_PAYMENT');
+      return { accepted: true, record: this.ctx.record() };
+    } finally {
+      this.closer.correctionInProgress = false;
+    }
+  }
+
+  /** An agent waits on this inside an Update: a dependency outage becomes an answer (503), not a hang. */
+  private async recheck(submitted: SubmittedOrder): Promise<{ items: EnrichedItem[] } | { errors: ValidationError[] }> {
+    try {
+      // No grace: the order is long since visible in the Commerce App; a 404 now is an answer.
+      const validation = await this.ctx.acts.interactiveCommerce.validateOrder({
+        orderId: this.data.orderId,
+        submitted,
+        notFoundIsFinalAfter: new Date(0).toISOString(),
+      });
+      if (!validation.valid) return { errors: validation.errors };
+      const enrichment = await this.ctx.acts.interactive.enrichItems(submitted.items);
+      return enrichment.complete ? { items: enrichment.items } : { errors: enrichment.errors };
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      throw ApplicationFailure.create({
+        type: ErrorType.CHECK_UNAVAILABLE,
+        message: `re-validation could not run now: ${describeFailure(err)}`,
+        nonRetryable: true,
+      });
+    }
+  }
+}

@@ -1,0 +1,116 @@
+// The order's state and the few rules every part of the workflow shares: the activities, the clock of arrival,
+// phase moves, history notes, and the one write path to the store and the search attributes.
+import { CancellationScope, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CustomerIdAttribute, OrderStatusAttribute, type DashboardRecord, type OrderState, type TerminalStatus } from '../../contracts';
+import type { CommerceActivities, OrderActivities } from '../../activities';
+import { ACTIVITY_OPTIONS, stepOptions } from '../activity-options';
+import { appendHistory, buildRecord, buildSnapshot, nextRevision, visibleStatus, type OrderData } from './order-record';
+import { ParkingLot } from './parking';
+import { assertMove, type Phase } from './phase';
+
+function orderActivities(stepRetryBudgetMs: number) {
+  const steps = stepOptions(stepRetryBudgetMs);
+  return {
+    commerce: proxyActivities<CommerceActivities>(steps.commerce),
+    pim: proxyActivities<OrderActivities>(steps.pim),
+    payment: proxyActivities<OrderActivities>(steps.payment),
+    fulfillment: proxyActivities<OrderActivities>(steps.fulfillment),
+    dashboard: proxyActivities<OrderActivities>(ACTIVITY_OPTIONS.dashboard),
+    interactiveCommerce: proxyActivities<CommerceActivities>(ACTIVITY_OPTIONS.interactiveCommerce),
+    interactive: proxyActivities<OrderActivities>(ACTIVITY_OPTIONS.interactive),
+  };
+}
+export type OrderActivityProxies = ReturnType<typeof orderActivities>;
+
+export class OrderContext {
+  readonly acts: OrderActivityProxies;
+  readonly parking: ParkingLot;
+  /** Set when this run found the order already closed on its first write: every event it gets is a late event. */
+  closedAs: TerminalStatus | null = null;
+  private readonly runStartMs = workflowInfo().startTime.getTime();
+  private writesInFlight = 0;
+  private shownAttributes = '';
+
+  constructor(readonly data: OrderData) {
+    this.acts = orderActivities(data.windows.stepRetryBudgetMs);
+    this.parking = new ParkingLot(async (event) => {
+      this.note(event);
+      await this.persist();
+    }, { orderId: data.orderId });
+  }
+
+  /**
+   * When an event arrived: the gateway's receipt stamp, which travels in the signal and so is fixed in history.
+   * Bounded by Temporal's clock: never before the order's first event, never after the workflow sees the event
+   * (docs/order-lifecycle.md, "Time is judged by arrival").
+   */
+  arrival(receivedAt: string): number {
+    const stamped = Date.parse(receivedAt);
+    const now = Date.now();
+    if (!Number.isFinite(stamped)) return now;
+    return Math.min(Math.max(stamped, this.data.windows.firstEventAt), now);
+  }
+
+  get status() {
+    return visibleStatus(this.data.phase, this.parking.steps);
+  }
+
+  /** No store write is on its way: the order may continue as new without leaving one behind. */
+  get quiet(): boolean {
+    return this.writesInFlight === 0;
+  }
+
+  /** The run's first write: the order's first phase, and the answer whether the store already holds it closed. */
+  async open(): Promise<{ closedAs: TerminalStatus | null }> {
+    this.data.phase = this.data.submission ? 'VALIDATING' : 'AWAITING_ORDER';
+    appendHistory(this.data, { status: this.status, at: new Date().toISOString() });
+    const { closedAs } = await this.persist();
+    this.closedAs = closedAs;
+    return { closedAs };
+  }
+
+  async moveTo(phase: Phase, reason: string | null = null): Promise<void> {
+    assertMove(this.data.phase, phase);
+    this.data.phase = phase;
+    this.data.statusReason = reason;
+    appendHistory(this.data, { status: this.status, at: new Date().toISOString(), ...(reason ? { reason } : {}) });
+    await this.persist();
+  }
+
+  /** An entry on the record's history that does not change the phase (captures, refunds, parking, duplicates). */
+  note(reason: string): void {
+    appendHistory(this.data, { status: this.status, at: new Date().toISOString(), reason });
+  }
+
+  /** Every visible change goes through here: search attributes when they changed, and the record at a new revision. */
+  async persist(): Promise<{ closedAs: TerminalStatus | null }> {
+    // A run that found the order closed writes nothing: its sparse state must never touch the closed order's record.
+    if (this.closedAs) return { closedAs: this.closedAs };
+    const status = this.status;
+    const attributes = `${status}|${this.data.customerId ?? ''}`;
+    if (attributes !== this.shownAttributes) {
+      this.shownAttributes = attributes;
+      upsertSearchAttributes([
+        { key: OrderStatusAttribute, value: status },
+        ...(this.data.customerId ? [{ key: CustomerIdAttribute, value: this.data.customerId }] : []),
+      ]);
+    }
+    this.data.revision = nextRevision(this.data.revision, this.runStartMs);
+    const revision = this.data.revision;
+    this.writesInFlight++;
+    try {
+      // Non-cancellable: a cancelled flow must not lose the write that records why it stopped.
+      return await CancellationScope.nonCancellable(() => this.acts.dashboard.saveDashboardRecord({ record: this.record(), revision }));
+    } finally {
+      this.writesInFlight--;
+    }
+  }
+
+  record(): DashboardRecord {
+    return buildRecord(this.data, this.parking.steps, Date.now());
+  }
+
+  snapshot(): OrderState {
+    return buildSnapshot(this.data, this.parking.steps, Date.now());
+  }
+}
