@@ -5,8 +5,10 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SignalDefinition } from '@temporalio/common';
 import {
   commerceOrderReceived,
+  LATE_EVENT_WORKFLOW_TYPE,
   lateCaptureWorkflowId,
   lateOrderEventWorkflowId,
+  ORDER_WORKFLOW_TYPE,
   orderWorkflowId,
   paymentCaptureReceived,
   TASK_QUEUES,
@@ -38,7 +40,7 @@ export function createTemporalOrderEvents(options: {
   async function deliver<E>(orderId: string, signal: SignalDefinition<[E]>, event: E): Promise<boolean> {
     const input: OrderWorkflowInput = { orderId, ...options.windows };
     try {
-      await client.workflow.signalWithStart<typeof OrderWorkflow, [E]>('OrderWorkflow', {
+      await client.workflow.signalWithStart<typeof OrderWorkflow, [E]>(ORDER_WORKFLOW_TYPE, {
         workflowId: orderWorkflowId(orderId),
         taskQueue: TASK_QUEUES.orders,
         args: [input],
@@ -56,13 +58,16 @@ export function createTemporalOrderEvents(options: {
 
   async function handleLate(orderId: string, workflowId: string, eventId: string, event: LateEvent): Promise<DeliveryOutcome> {
     try {
-      await client.workflow.start<typeof LateEventWorkflow>('LateEventWorkflow', {
+      await client.workflow.start<typeof LateEventWorkflow>(LATE_EVENT_WORKFLOW_TYPE, {
         workflowId,
         taskQueue: TASK_QUEUES.orders,
         args: [{ orderId, eventId, event }],
-        // The same late event delivered again joins the running one, or is refused once it finished: handled once.
+        // The same late event delivered again joins the running one, and is refused once it completed: handled once.
+        // A run that did not complete (failed, timed out, terminated, cancelled) may have left its work half done, so
+        // the next delivery starts it again instead of being a 202 nobody acts on. A rerun does nothing twice: the
+        // refund goes by its Idempotency-Key and the history entry is written once per event.
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

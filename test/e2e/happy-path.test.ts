@@ -1,6 +1,6 @@
 // End to end on the real local stack (`npm start`: Temporal dev server, Kafka, PGlite, worker, gateway) with the
 // external APIs served by an independent implementation: one order from webhook to Kafka, in both arrival orders.
-import { Connection } from '@temporalio/client';
+import { Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { commerceWebhook, paymentCapture, uniqueOrderId } from '../helpers/fixtures';
@@ -111,8 +111,15 @@ describe('one order from webhook to Kafka on the real stack', () => {
     const res = await gateway.postCommerce(commerceWebhook(orderId), { secret: 'not-the-secret' });
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ status: 401, title: 'Unauthorized' });
+    // The gateway hands an event to Temporal before it answers, so had this one got through, Temporal would
+    // already hold order-{id} now; asking Temporal (not the store, which a worker fills later) can fail.
+    const handle = world.temporal.workflow.getHandle(`order-${orderId}`);
+    await expect(handle.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     expect((await gateway.getOrder(orderId)).status).toBe(404);
     expect(apis.requests.some((r) => r.includes(orderId))).toBe(false);
+    // The same check sees a workflow when one was started: the correctly signed webhook is in Temporal on its 202.
+    expect((await gateway.postCommerce(commerceWebhook(orderId))).status).toBe(202);
+    expect((await handle.describe()).workflowId).toBe(`order-${orderId}`);
   });
 
   it('keeps the version-2 customer e-mail out of Temporal: the raw history has no e-mail in clear', async () => {

@@ -126,20 +126,31 @@ describe.concurrent('order lifecycle on the real stack', () => {
 
   it(`capture window: no capture within ${CAPTURE_WINDOW_S}s → CANCELLED payment_not_captured; a late capture is refunded`, async () => {
     const orderId = uniqueOrderId('ord-nopay');
+    const rrn = `rrn-${orderId}`;
     seedOrder(orderId);
     await gateway.postCommerce(commerceWebhook(orderId));
     const cancelled = await recordOf(orderId, inStatus('CANCELLED'), (CAPTURE_WINDOW_S + 20) * 1000);
     expect(cancelled.status_reason).toBe('payment_not_captured');
+    // Only once Temporal says the order's run is over can the capture not reach it: then the late-event path alone
+    // can refund it, and this test proves that path rather than the closing run's own refund.
+    await vi.waitFor(async () => expect((await world.describeWorkflow(`order-${orderId}`))?.status).toBe('COMPLETED'), { timeout: 30_000, interval: 250 });
 
     // The capture finally arrives after the order closed: 202, never a restart, and the money goes back.
     expect((await gateway.postPayment(paymentCapture(orderId))).status).toBe(202);
-    await vi.waitFor(() => expect(apis.refunds.filter((r) => r.rrn === `rrn-${orderId}`)).toHaveLength(1), { timeout: 30_000 });
-    expect((await gateway.postPayment(paymentCapture(orderId))).status).toBe(202);
-    // Refunded by the closing workflow if it had not completed yet, else by the late-event workflow: once either way.
-    const refunded = new RegExp(`^(late capture rrn-${orderId} refunded|refunded 7450 cents of rrn-${orderId})`);
-    const record = await recordOf(orderId, (r) => r.history.some((h) => refunded.test(h.reason ?? '')));
+    const record = await recordOf(orderId, (r) => r.history.some((h) => h.reason?.startsWith(`late capture ${rrn} refunded`)));
     expect(record.status).toBe('CANCELLED');
-    expect(apis.refunds.filter((r) => r.rrn === `rrn-${orderId}`)).toHaveLength(1);
+    expect(record.history.filter((h) => h.reason?.startsWith(`late capture ${rrn} refunded`))).toHaveLength(1);
+    await vi.waitFor(async () => expect((await world.describeWorkflow(`late-capture-${rrn}`))?.status).toBe('COMPLETED'), { timeout: 30_000, interval: 250 });
+    expect(apis.refunds.filter((r) => r.rrn === rrn)).toEqual([{ rrn, idempotencyKey: `refund-${rrn}`, body: expect.objectContaining({ amount_cents: 7_450 }) }]);
+    expect((await world.describeWorkflow(`order-${orderId}`))?.status).toBe('COMPLETED');
+
+    // Delivered again after its late-event workflow completed: 202, no second run of it, no second refund.
+    const lateRun = await world.describeWorkflow(`late-capture-${rrn}`);
+    expect((await gateway.postPayment(paymentCapture(orderId))).status).toBe(202);
+    expect(await world.describeWorkflow(`late-capture-${rrn}`)).toEqual(lateRun);
+    expect(apis.refunds.filter((r) => r.rrn === rrn)).toHaveLength(1);
+    expect(((await gateway.getOrder(orderId)).body as Record).status).toBe('CANCELLED');
+    await topic.caughtUp();
     expect(topic.forKey(orderId)).toHaveLength(0);
   });
 

@@ -1,5 +1,7 @@
 // One end-to-end world: the independent external APIs with the fixture catalogue, `npm start` wired to them with
-// test secrets, a reader on the fulfillment topic and a gateway client. Each e2e file boots one and stops it.
+// test secrets, a reader on the fulfillment topic, a gateway client and a Temporal client (what an operator sees in
+// the Web UI). Each e2e file boots one and stops it.
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { commerceWebhook, paymentCapture } from './fixtures';
 import { readTopic, type TopicReader } from './fulfillment-topic';
 import { gatewayClient, type GatewayClient } from './gateway-client';
@@ -13,6 +15,10 @@ export interface E2eWorld {
   stack: LocalStack;
   topic: TopicReader;
   gateway: GatewayClient;
+  /** A client of the stack's Temporal server, for what an operator checks there (status, runs, deletion). */
+  temporal: Client;
+  /** Temporal's view of the latest run of `workflowId`: its status name (RUNNING, COMPLETED, …) and run id; null if none. */
+  describeWorkflow(workflowId: string): Promise<{ status: string; runId: string } | null>;
   /** Registers an order in the Commerce App and its captured payment; `commerceQuantity` lets the webhook disagree. */
   seedOrder(orderId: string, commerceQuantity?: number): void;
   stop(): Promise<void>;
@@ -24,7 +30,9 @@ export async function bootE2eWorld(extraEnv: Record<string, string> = {}): Promi
   apis.items.set('itm-jeans-blue-32', { item_id: 'itm-jeans-blue-32', sku_id: 'JEANS-BLUE-32', brand_code: 'BRAND-B' });
   let stack: LocalStack | undefined;
   let topic: TopicReader | undefined;
+  let temporal: Client | undefined;
   const stop = async () => {
+    await temporal?.connection.close();
     await topic?.stop();
     await stack?.stop();
     await apis.stop();
@@ -40,6 +48,7 @@ export async function bootE2eWorld(extraEnv: Record<string, string> = {}): Promi
       ...extraEnv,
     });
     topic = await readTopic(stack.kafkaBrokers, 'order-fulfillment');
+    temporal = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }), namespace: 'default' });
   } catch (err) {
     await stop();
     throw err;
@@ -49,6 +58,16 @@ export async function bootE2eWorld(extraEnv: Record<string, string> = {}): Promi
     stack,
     topic,
     gateway: gatewayClient(stack.gatewayUrl, E2E_SECRETS),
+    temporal,
+    async describeWorkflow(workflowId) {
+      try {
+        const description = await temporal.workflow.getHandle(workflowId).describe();
+        return { status: description.status.name, runId: description.runId };
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return null;
+        throw err;
+      }
+    },
     seedOrder(orderId, commerceQuantity = 2) {
       const webhook = commerceWebhook(orderId);
       const items = webhook.order.items.map((i) => (i.item_id === 'itm-tee-navy-m' ? { ...i, quantity: commerceQuantity } : i));
