@@ -76,7 +76,10 @@ export interface Config {
   store: { databaseUrl: string | undefined; dataDir: string };
   apis: { commerceUrl: string; pimUrl: string; paymentUrl: string };
   commerceApiRps: number;
-  /** Fixed into each order at its start: the two windows and how long a step retries before the order is parked. */
+  /**
+   * Read by the gateway only, which fixes them into each order in the start arguments of its first event: the two
+   * windows and how long a step retries before it is parked. The worker never reads them (docs/order-lifecycle.md).
+   */
   windows: { orderTtlMs: number; paymentCaptureWindowMs: number; stepRetryBudgetMs: number };
   secrets: { commerceWebhook: string; paymentWebhook: string; supportApiToken: string };
   http: { port: number; host: string };
