@@ -26,7 +26,7 @@ async function recordOf(orderId: string): Promise<Record> {
 }
 
 describe('a forwarded order after retention dropped its closed run', () => {
-  it('is not reopened by its events delivered again, and a new valid capture for it is refunded once', { timeout: 240_000 }, async () => {
+  it('is not reopened by its events delivered again, and a new valid capture for it is refunded once', { timeout: 360_000 }, async () => {
     const { apis, gateway, topic, temporal } = world;
     const orderId = uniqueOrderId('ord-retain');
     const workflowId = `order-${orderId}`;
@@ -47,8 +47,17 @@ describe('a forwarded order after retention dropped its closed run', () => {
     const forwarded = await recordOf(orderId);
 
     // Retention: the closed run is gone from Temporal; only the store still knows the order.
-    await temporal.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId } });
-    await vi.waitFor(async () => expect(await world.describeWorkflow(workflowId)).toBeNull(), { timeout: 30_000, interval: 250 });
+    // The server deletes asynchronously (after the run's close is in visibility), minutes on a loaded 2-core machine;
+    // the request is idempotent, so it is repeated until the run is gone.
+    await vi.waitFor(
+      async () => {
+        await temporal.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId } }).catch((err: unknown) => {
+          if (!(err instanceof Error && /not found/i.test(err.message))) throw err;
+        });
+        expect(await world.describeWorkflow(workflowId)).toBeNull();
+      },
+      { timeout: 150_000, interval: 1_000 },
+    );
 
     expect((await gateway.postPayment(paymentCapture(orderId))).status).toBe(202);
     expect((await gateway.postCommerce(commerceWebhook(orderId))).status).toBe(202);

@@ -1,11 +1,8 @@
 // The gateway's hand-off to Temporal (createTemporalOrderEvents) against a real Temporal dev server and the real
 // workflow bundle with stand-in activities: which workflow each event starts or joins, and which it must not.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   cancelOrder,
@@ -13,13 +10,10 @@ import {
   lateCaptureWorkflowId,
   ORDER_WORKFLOW_TYPE,
   orderWorkflowId,
-  SEARCH_ATTRIBUTES,
   TASK_QUEUES,
 } from '../../contracts';
-import { freeLoopbackPort } from '../../src/devstack/free-port';
-import { startTemporalDevServer, type TemporalDevServer } from '../../src/devstack/temporal-dev-server';
 import { createTemporalOrderEvents, type OrderEventSink } from '../../src/temporal/order-events';
-import { WORKFLOWS_PATH } from '../../src/worker/create-workers';
+import { bundleWorkflows, startTestDevServer, withFakeWorkers, type TestDevServer } from '../helpers/dev-server';
 import { fakeActivities } from '../helpers/fake-activities';
 import { captureEvent, commerceEvent, commerceWebhook, uniqueOrderId } from '../helpers/fixtures';
 
@@ -28,44 +22,26 @@ const EventType = temporal.api.enums.v1.EventType;
 const WINDOWS = { orderTtlMs: 3_600_000, paymentCaptureWindowMs: 3_600_000, stepRetryBudgetMs: 60_000 };
 const WAIT = { timeout: 60_000, interval: 100 };
 
-let dir: string;
-let server: TemporalDevServer;
+let dev: TestDevServer;
 let client: Client;
-let native: NativeConnection;
 let bundle: WorkflowBundleWithSourceMap;
 let events: OrderEventSink;
 // One set of stand-ins for the whole file; each test reads only its own order's entries.
 const fakes = fakeActivities();
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'oms-order-events-'));
-  [server, bundle] = await Promise.all([
-    startTemporalDevServer({
-      port: await freeLoopbackPort(),
-      namespace: 'default',
-      searchAttributes: { ...SEARCH_ATTRIBUTES },
-      logFile: path.join(dir, 'temporal.log'),
-      log: () => undefined,
-    }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } }),
-  ]);
-  client = new Client({ connection: await Connection.connect({ address: server.address }) });
-  native = await NativeConnection.connect({ address: server.address });
+  [dev, bundle] = await Promise.all([startTestDevServer({ name: 'order-events' }), bundleWorkflows()]);
+  client = dev.client;
   events = createTemporalOrderEvents({ client, windows: WINDOWS });
 });
 
 afterAll(async () => {
-  await native?.close();
-  await client?.connection.close();
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await dev?.stop();
 });
 
 /** Runs `body` while a worker polls each task queue; outside it no workflow task is picked up. */
-async function withWorkers<T>(body: () => Promise<T>): Promise<T> {
-  const orders = await Worker.create({ connection: native, taskQueue: TASK_QUEUES.orders, workflowBundle: bundle, activities: fakes.orders });
-  const commerce = await Worker.create({ connection: native, taskQueue: TASK_QUEUES.commerce, activities: fakes.commerce });
-  return orders.runUntil(commerce.runUntil(body()));
+function withWorkers<T>(body: () => Promise<T>): Promise<T> {
+  return withFakeWorkers(dev, bundle, fakes, body);
 }
 
 async function describeRun(workflowId: string) {

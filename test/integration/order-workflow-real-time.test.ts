@@ -1,69 +1,47 @@
 // OrderWorkflow on a real Temporal dev server (real clock) with stand-in activities, for what time skipping cannot
 // show: a worker that starts only after a window has passed (a backlog), and continue-as-new when the server
 // suggests it. The windows are seconds long; each test waits for the window to have passed, then acts.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   commerceOrderReceived,
   getOrderState,
   orderWorkflowId,
   paymentCaptureReceived,
-  SEARCH_ATTRIBUTES,
   TASK_QUEUES,
   type CommerceOrderEvent,
   type OrderWorkflowInput,
   type PaymentCaptureEvent,
 } from '../../contracts';
-import { freeLoopbackPort } from '../../src/devstack/free-port';
-import { startTemporalDevServer, type TemporalDevServer } from '../../src/devstack/temporal-dev-server';
-import { WORKFLOWS_PATH } from '../../src/worker/create-workers';
 import { OrderWorkflow } from '../../workflows';
 import { fakeActivities, type FakeBehaviour } from '../helpers/fake-activities';
 import { captureEvent, commerceEvent, uniqueOrderId } from '../helpers/fixtures';
+import { bundleWorkflows, startTestDevServer, withFakeWorkers, type TestDevServer } from '../helpers/dev-server';
 
 /** The server suggests continue-as-new after this many events; an order's happy path stays well below it. */
 const SUGGEST_CONTINUE_AS_NEW_AFTER = 80;
 const WAIT = { timeout: 60_000, interval: 100 };
 
-let dir: string;
-let server: TemporalDevServer;
+let dev: TestDevServer;
 let client: Client;
-let native: NativeConnection;
 let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'oms-real-time-'));
-  [server, bundle] = await Promise.all([
-    startTemporalDevServer({
-      port: await freeLoopbackPort(),
-      namespace: 'default',
-      searchAttributes: { ...SEARCH_ATTRIBUTES },
-      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AFTER },
-      logFile: path.join(dir, 'temporal.log'),
-      log: () => undefined,
-    }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } }),
+  [dev, bundle] = await Promise.all([
+    startTestDevServer({ name: 'real-time', dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AFTER } }),
+    bundleWorkflows(),
   ]);
-  client = new Client({ connection: await Connection.connect({ address: server.address }) });
-  native = await NativeConnection.connect({ address: server.address });
+  client = dev.client;
 });
 
 afterAll(async () => {
-  await native?.close();
-  await client?.connection.close();
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await dev?.stop();
 });
 
 async function withWorkers<T>(behaviour: FakeBehaviour, body: (fakes: ReturnType<typeof fakeActivities>) => Promise<T>): Promise<T> {
   const fakes = fakeActivities(behaviour);
-  const orders = await Worker.create({ connection: native, taskQueue: TASK_QUEUES.orders, workflowBundle: bundle, activities: fakes.orders });
-  const commerce = await Worker.create({ connection: native, taskQueue: TASK_QUEUES.commerce, activities: fakes.commerce });
-  return orders.runUntil(commerce.runUntil(body(fakes)));
+  return withFakeWorkers(dev, bundle, fakes, () => body(fakes));
 }
 
 /** As the gateway hands an event to Temporal: signalWithStart, stamped with its receipt time. */
@@ -120,6 +98,8 @@ describe('time is judged by arrival: a worker that starts only after the window 
       expect(await handle.result()).toEqual({ status: 'CANCELLED', orderId });
       expect(fakes.log.ledger.map((r) => ({ rrn: r.rrn, reason: r.reason }))).toEqual([{ rrn: `rrn-${orderId}`, reason: 'order_cancelled' }]);
       expect(fakes.log.published).toEqual([]);
+      // Judged late on arrival: never recorded as the order's payment, not even for a moment.
+      expect(fakes.log.saved.filter((s) => s.record.payment !== undefined)).toEqual([]);
     });
   });
 });
@@ -155,10 +135,15 @@ describe('continue-as-new', () => {
       await deliver(input, { capture: captureEvent(orderId) });
       expect(await client.workflow.getHandle(handle.workflowId).result()).toEqual({ status: 'FORWARDED', orderId });
       expect(fakes.log.published).toHaveLength(1);
-      // Store revisions kept growing across the runs: no write of the new run can lose to one of the old.
+      // Store revisions kept growing across the runs: the new run counts on from above its own start (ms × 1000),
+      // past everything the first run wrote, so the FORWARDED record is the highest and no two writes share one.
       const revisions = fakes.log.saved.map((s) => s.revision);
-      expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
       expect(new Set(revisions).size).toBe(revisions.length);
+      const secondRunStart = (await client.workflow.getHandle(handle.workflowId).describe()).startTime.getTime();
+      const [firstRun, secondRun] = [revisions.filter((r) => r < secondRunStart * 1000), revisions.filter((r) => r > secondRunStart * 1000)];
+      expect(firstRun.length + secondRun.length).toBe(revisions.length);
+      expect(Math.min(...secondRun)).toBeGreaterThan(Math.max(...firstRun));
+      expect([...fakes.log.saved].sort((a, b) => b.revision - a.revision)[0]?.record.status).toBe('FORWARDED');
     });
   });
 });

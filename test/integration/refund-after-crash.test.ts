@@ -2,48 +2,33 @@
 // before the activity reported completion; on a real Temporal dev server the attempt times out, another worker
 // retries it with the same Idempotency-Key, and the Payment API (an independent implementation) refunds once.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { orderWorkflowId, paymentCaptureReceived, SEARCH_ATTRIBUTES, TASK_QUEUES } from '../../contracts';
+import { orderWorkflowId, paymentCaptureReceived, TASK_QUEUES } from '../../contracts';
 import { createPaymentActivities } from '../../activities/payment';
 import { createPaymentApi } from '../../src/clients/payment-api';
-import { startTemporalDevServer, type TemporalDevServer } from '../../src/devstack/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../../src/worker/create-workers';
 import { OrderWorkflow } from '../../workflows';
 import { fakeActivities } from '../helpers/fake-activities';
 import { captureEvent, uniqueOrderId } from '../helpers/fixtures';
-import { freeLoopbackPort } from '../../src/devstack/free-port';
+import { startTestDevServer, type TestDevServer } from '../helpers/dev-server';
 import { startIndependentApis, type IndependentApis } from '../helpers/independent-apis';
 
-let server: TemporalDevServer;
+let dev: TestDevServer;
 let apis: IndependentApis;
+let server: TestDevServer['server'];
 let client: Client;
-let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'oms-crash-'));
-  [server, apis] = await Promise.all([
-    startTemporalDevServer({
-      port: await freeLoopbackPort(),
-      namespace: 'default',
-      searchAttributes: { ...SEARCH_ATTRIBUTES },
-      logFile: path.join(dir, 'temporal.log'),
-      log: () => undefined,
-    }),
-    startIndependentApis(),
-  ]);
-  client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  [dev, apis] = await Promise.all([startTestDevServer({ name: 'crash' }), startIndependentApis()]);
+  ({ server, client } = dev);
 });
 
 afterAll(async () => {
-  await client?.connection.close();
   await apis?.stop();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await dev?.stop();
 });
 
 function startCrashingWorker(): { child: ChildProcess; output: () => string } {

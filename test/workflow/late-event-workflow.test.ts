@@ -119,8 +119,14 @@ describe('LateEventWorkflow', () => {
     await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(LateEventWorkflow, { workflowId: lateCaptureWorkflowId(`rrn-late-3-${orderId}`), taskQueue: TASK_QUEUES.orders, args: [late] });
       // Parked, visibly: the closed order's record lists the step, and its history says why.
-      await vi.waitFor(() => expect(fakes.log.parkedMarks).toEqual([{ orderId, step: 'late capture rrn-late-3', parked: expect.objectContaining({ error: expect.stringContaining('UPSTREAM_CONTRACT_VIOLATION') }) }]), { timeout: 20_000 });
-      expect(fakes.log.lateEvents.map((e) => e.reason)).toEqual([expect.stringMatching(/^late capture rrn-late-3 parked: .*UPSTREAM_CONTRACT_VIOLATION/)]);
+      // (The mark and the note are two writes in sequence: wait for both.)
+      await vi.waitFor(
+        () => {
+          expect(fakes.log.parkedMarks).toEqual([{ orderId, step: 'late capture rrn-late-3', parked: expect.objectContaining({ error: expect.stringContaining('UPSTREAM_CONTRACT_VIOLATION') }) }]);
+          expect(fakes.log.lateEvents.map((e) => e.reason)).toEqual([expect.stringMatching(/^late capture rrn-late-3 parked: .*UPSTREAM_CONTRACT_VIOLATION/)]);
+        },
+        { timeout: 20_000 },
+      );
       expect((await handle.describe()).status.name).toBe('RUNNING');
 
       // The Payment API is fixed; nobody retries by hand: the next automatic retry refunds, and the mark is cleared.

@@ -4,6 +4,7 @@ import { condition, log } from '@temporalio/workflow';
 import { rejection, RejectionType, type DashboardRecord } from '../../contracts';
 import type { OrderContext } from './order-context';
 import type { Closing } from './order-record';
+import { FLOW_STEPS } from './flow';
 import type { Payments } from './payments';
 import { isClosed, isForwarding } from './phase';
 
@@ -70,8 +71,9 @@ export class Closer {
 
   private waitsOnOutsideWorld(): boolean {
     const { submission, windows, phase, payment } = this.data;
-    // A parked step: an outage the order cannot wait out past its TTL (before forwarding).
-    if (this.ctx.parking.any) return true;
+    // A parked validation or enrichment: an outage the order cannot wait out past its TTL. (A parked confirmation
+    // is judged below like any capture in flight; a parked refund of another capture does not stop the order.)
+    if (this.ctx.parking.has(...FLOW_STEPS)) return true;
     if (!submission || submission.arrivedAt >= windows.ttlDeadline) return true;
     if (this.correctionInProgress) return false;
     if (phase === 'NEEDS_CORRECTION') return true;

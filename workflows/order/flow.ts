@@ -19,6 +19,9 @@ import type { Closer } from './closing';
 import type { OrderContext } from './order-context';
 import type { Phase } from './phase';
 
+/** The steps of the flow itself, by the names they park under. */
+export const FLOW_STEPS = ['validation', 'enrichment'] as const;
+
 export class Flow {
   constructor(
     private readonly ctx: OrderContext,
@@ -83,7 +86,7 @@ export class Flow {
   private async validate(): Promise<void> {
     const submission = this.data.submission;
     if (!submission) throw ApplicationFailure.nonRetryable('validating without a submission', 'ILLEGAL_STATE');
-    const validation = await this.ctx.parking.run('validation', () =>
+    const validation = await this.ctx.parking.run(FLOW_STEPS[0], () =>
       this.ctx.acts.commerce.validateOrder({
         orderId: this.data.orderId,
         submitted: submission.order,
@@ -97,7 +100,7 @@ export class Flow {
 
   private async enrich(): Promise<void> {
     const items = this.data.submission?.order.items ?? [];
-    const enrichment = await this.ctx.parking.run('enrichment', () => this.ctx.acts.pim.enrichItems(items));
+    const enrichment = await this.ctx.parking.run(FLOW_STEPS[1], () => this.ctx.acts.pim.enrichItems(items));
     if (!enrichment.complete) return this.needsCorrection(enrichment.errors);
     this.applyEnrichment(enrichment.items);
     await this.advance(this.data.payment ? 'FORWARDING' : 'AWAITING_PAYMENT');

@@ -38,6 +38,11 @@ export class ParkingLot {
     return this.parked.size > 0;
   }
 
+  /** Whether a step of one of these names is parked. */
+  has(...steps: string[]): boolean {
+    return [...this.parked.values()].some((p) => steps.includes(p.step));
+  }
+
   /** Operator retry: every parked step runs again now; until it fails again, it no longer shows as parked. */
   retryAllNow(): void {
     for (const [id, parked] of this.parked) {
