@@ -1,6 +1,7 @@
 // Dashboard store writes: the record at every status change (the revision makes retried or reordered writes
 // harmless), and what a late event leaves on a closed order: its history entry (once per event) and parked steps.
 import { ErrorType, failure, type DashboardRecord, type ParkedStep, type TerminalStatus } from '../contracts';
+import { isPermanentStoreError } from '../src/store/store-errors';
 
 export interface SaveOutcome {
   applied: boolean;
@@ -19,11 +20,16 @@ export interface DashboardWriter {
   markParked(orderId: string, step: string, parked: ParkedStep | null): Promise<{ applied: boolean }>;
 }
 
+/** An outage is retried until the store is back; a value the store refuses for good is not retried at all. */
 async function storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    throw failure(ErrorType.STORE_UNAVAILABLE, `${what} failed: ${(err as Error).message}`, { cause: err as Error });
+    const cause = err instanceof Error ? err : new Error(String(err));
+    if (isPermanentStoreError(err)) {
+      throw failure(ErrorType.STORE_REJECTED, `${what} was refused by the store: ${cause.message}`, { cause, nonRetryable: true });
+    }
+    throw failure(ErrorType.STORE_UNAVAILABLE, `${what} failed: ${cause.message}`, { cause });
   }
 }
 

@@ -12,8 +12,10 @@ export const ErrorType = {
   UPSTREAM_CONTRACT_VIOLATION: 'UPSTREAM_CONTRACT_VIOLATION',
   /** The broker did not take the fulfillment message: retried. */
   FULFILLMENT_PUBLISH_FAILED: 'FULFILLMENT_PUBLISH_FAILED',
-  /** The dashboard store is unreachable: retried. */
+  /** The dashboard store is unreachable: retried until it is back. */
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** The store refuses this value for good (encoding, constraint, too long): not retried; the order parks visibly. */
+  STORE_REJECTED: 'STORE_REJECTED',
   /** A capture could not be checked right now while a support agent waited on it. */
   CHECK_UNAVAILABLE: 'CHECK_UNAVAILABLE',
 } as const;

@@ -31,6 +31,8 @@ export interface FakeBehaviour {
   beforeEnrich?: () => Promise<void>;
   /** Awaited at the start of every confirmCapture call. */
   beforeConfirm?: (rrn: string) => Promise<void>;
+  /** While true, the store refuses every record for good (as PostgreSQL refuses a NUL byte). */
+  storeRejects?: boolean;
   /** Orders the store already holds closed (a closed run that Temporal's retention has dropped). */
   closedOrders?: Record<string, TerminalStatus>;
 }
@@ -128,6 +130,7 @@ export function fakeActivities(behaviour: FakeBehaviour = {}) {
       log.published.push(message);
     },
     async saveDashboardRecord(input) {
+      if (behaviour.storeRejects) throw ApplicationFailure.nonRetryable('invalid byte sequence for encoding "UTF8": 0x00', 'STORE_REJECTED');
       const closedAs = closures.get(input.record.order_id) ?? null;
       if (closedAs && !isTerminal(input.record.status)) {
         log.refusedSaves.push(input);

@@ -5,7 +5,10 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DashboardRecord, isTerminal, OrderStatus, type ParkedStep, type TerminalStatus } from '../../contracts';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DashboardRecord, ErrorType, isTerminal, OrderStatus, type ParkedStep, type TerminalStatus } from '../../contracts';
+import { createDashboardActivities } from '../../activities/dashboard';
+import { failureOf } from '../helpers/failures';
 import {
   DEFAULT_LIST_LIMIT,
   MAX_LIST_LIMIT,
@@ -128,6 +131,19 @@ describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
 
   it('answers ping', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  it('refuses a value the engine cannot carry for good (STORE_REJECTED, not retried), and stays up for the next order', async () => {
+    const activities = createDashboardActivities({ store });
+    const env = new MockActivityEnvironment();
+    for (const poisoned of [{ customer_id: 'cus\u0000x' }, { status_reason: 'lone \ud800 surrogate' }]) {
+      const record = { ...fullRecord(ids.order(), ids.customer()), ...poisoned };
+      const f = await failureOf(env.run(activities.saveDashboardRecord, { record, revision: 1 }));
+      expect(f.type).toBe(ErrorType.STORE_REJECTED);
+      expect(f.nonRetryable).toBe(true);
+    }
+    const fine = fullRecord(ids.order(), ids.customer());
+    await expect(env.run(activities.saveDashboardRecord, { record: fine, revision: 1 })).resolves.toEqual({ applied: true, closedAs: null });
   });
 
   it('round-trips every field of a record with payment', async () => {

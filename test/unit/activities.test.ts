@@ -3,7 +3,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { describe, expect, it, vi } from 'vitest';
-import { ErrorType, type CommerceOrderRecord, type OrderItemInput, type DashboardRecord, type FulfillmentMessage, type PaymentRecord, type PimItem } from '../../contracts';
+import { DashboardRecord, ErrorType, type CommerceOrderRecord, type OrderItemInput, type FulfillmentMessage, type PaymentRecord, type PimItem } from '../../contracts';
 import { createCommerceActivities } from '../../activities/commerce';
 import { createDashboardActivities, type DashboardWriter } from '../../activities/dashboard';
 import { createEnrichmentActivities, PIM_CONCURRENCY, type EnrichmentActivities, type EnrichmentProgress, type EnrichmentResult } from '../../activities/enrichment';
@@ -13,6 +13,7 @@ import type { CommerceApi } from '../../src/clients/commerce-api';
 import type { PaymentApi } from '../../src/clients/payment-api';
 import type { PimApi } from '../../src/clients/pim-api';
 import type { FulfillmentPublisher } from '../../src/kafka/fulfillment-publisher';
+import { isPermanentStoreError } from '../../src/store/store-errors';
 import { failureOf } from '../helpers/failures';
 
 function activityEnv(): MockActivityEnvironment {
@@ -437,6 +438,17 @@ describe('publishFulfillment', () => {
   });
 });
 
+describe('isPermanentStoreError', () => {
+  it('tells a value the database refuses for good from the database being down', () => {
+    const withCode = (code: string) => Object.assign(new Error(code), { code });
+    for (const code of ['22021', '22P05', '22001', '23505', '42P01', '54000']) expect(isPermanentStoreError(withCode(code))).toBe(true);
+    for (const code of ['08006', '53300', '57P01', '40001', 'ECONNREFUSED']) expect(isPermanentStoreError(withCode(code))).toBe(false);
+    expect(isPermanentStoreError(new Error('Connection terminated unexpectedly'))).toBe(false);
+    expect(isPermanentStoreError(new RangeError('revision must be a non-negative safe integer'))).toBe(true);
+    expect(isPermanentStoreError(DashboardRecord.safeParse({}).error)).toBe(true);
+  });
+});
+
 describe('dashboard activities', () => {
   const record: DashboardRecord = {
     order_id: 'ord-0001',
@@ -468,6 +480,15 @@ describe('dashboard activities', () => {
     const result = await run(createDashboardActivities({ store }).saveDashboardRecord, { record, revision: 7 });
     expect(store.save).toHaveBeenCalledWith(record, 7);
     expect(result).toEqual({ applied: false, closedAs: 'FORWARDED' });
+  });
+
+  it('saveDashboardRecord maps a value the store refuses for good to a non-retryable STORE_REJECTED', async () => {
+    const refused = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+    const store = writer({ save: async () => Promise.reject(refused) });
+    const f = await failureOf(run(createDashboardActivities({ store }).saveDashboardRecord, { record, revision: 1 }));
+    expect(f.type).toBe(ErrorType.STORE_REJECTED);
+    expect(f.nonRetryable).toBe(true);
+    expect(f.message).toContain('0x00');
   });
 
   it('saveDashboardRecord maps a store error to a retryable STORE_UNAVAILABLE that keeps the cause', async () => {

@@ -256,6 +256,25 @@ describe('money owed back never waits on a person', () => {
   });
 });
 
+describe('a store error that cannot heal is not an outage', () => {
+  it('parks the order visibly when the store refuses its record for good, and goes on once the store takes it', async () => {
+    const orderId = uniqueOrderId();
+    await withWorkers({ storeRejects: true }, async (fakes) => {
+      const handle = await sendCommerce(orderId);
+      const parked = await eventually(handle, (s) => expect(s.parkedSteps).toEqual([expect.objectContaining({ step: 'store write', error: expect.stringContaining('STORE_REJECTED') })]));
+      expect(parked.status).toBe('PARKED');
+      await vi.waitFor(async () => expect((await handle.describe()).searchAttributes).toMatchObject({ OrderStatus: ['PARKED'] }));
+      expect(fakes.log.saved).toEqual([]);
+
+      fakes.behaviour.storeRejects = false;
+      await harness.env.sleep(PARKED_RETRY_FIRST_MS + MINUTE);
+      await eventually(handle, { status: 'AWAITING_PAYMENT', parkedSteps: [] });
+      await sendCapture(orderId);
+      expect(await handle.result()).toEqual({ status: 'FORWARDED', orderId });
+    });
+  });
+});
+
 describe('bounded history', () => {
   it('keeps the record and the rejected captures bounded under a flood of distinct bad captures', async () => {
     const orderId = uniqueOrderId();

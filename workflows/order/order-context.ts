@@ -22,6 +22,9 @@ function orderActivities(stepRetryBudgetMs: number) {
 }
 export type OrderActivityProxies = ReturnType<typeof orderActivities>;
 
+/** The step name a refused store write parks under. */
+export const STORE_WRITE = 'store write';
+
 export class OrderContext {
   readonly acts: OrderActivityProxies;
   readonly parking: ParkingLot;
@@ -33,9 +36,11 @@ export class OrderContext {
 
   constructor(readonly data: OrderData) {
     this.acts = orderActivities(data.windows.stepRetryBudgetMs);
-    this.parking = new ParkingLot(async (event) => {
+    this.parking = new ParkingLot(async (event, step) => {
       this.note(event);
-      await this.persist();
+      // A store write the store refuses cannot record its own parking: the search attribute and the metric show it.
+      if (step === STORE_WRITE) this.showAttributes();
+      else await this.persist();
     }, { orderId: data.orderId });
   }
 
@@ -86,24 +91,32 @@ export class OrderContext {
   async persist(): Promise<{ closedAs: TerminalStatus | null }> {
     // A run that found the order closed writes nothing: its sparse state must never touch the closed order's record.
     if (this.closedAs) return { closedAs: this.closedAs };
-    const status = this.status;
-    const attributes = `${status}|${this.data.customerId ?? ''}`;
-    if (attributes !== this.shownAttributes) {
-      this.shownAttributes = attributes;
-      upsertSearchAttributes([
-        { key: OrderStatusAttribute, value: status },
-        ...(this.data.customerId ? [{ key: CustomerIdAttribute, value: this.data.customerId }] : []),
-      ]);
-    }
+    this.showAttributes();
     this.data.revision = nextRevision(this.data.revision, this.runStartMs);
     const revision = this.data.revision;
     this.writesInFlight++;
     try {
-      // Non-cancellable: a cancelled flow must not lose the write that records why it stopped.
-      return await CancellationScope.nonCancellable(() => this.acts.dashboard.saveDashboardRecord({ record: this.record(), revision }));
+      // Non-cancellable: a cancelled flow must not lose the write that records why it stopped. An outage of the
+      // store is retried by the activity until it is back; a record the store refuses for good (STORE_REJECTED)
+      // parks here, visibly, and is built afresh at each retry.
+      return await CancellationScope.nonCancellable(() =>
+        this.parking.run(STORE_WRITE, () => this.acts.dashboard.saveDashboardRecord({ record: this.record(), revision })),
+      );
     } finally {
       this.writesInFlight--;
     }
+  }
+
+  /** The search attributes, upserted only when they change (each upsert is an event in the order's history). */
+  showAttributes(): void {
+    const status = this.status;
+    const attributes = `${status}|${this.data.customerId ?? ''}`;
+    if (attributes === this.shownAttributes) return;
+    this.shownAttributes = attributes;
+    upsertSearchAttributes([
+      { key: OrderStatusAttribute, value: status },
+      ...(this.data.customerId ? [{ key: CustomerIdAttribute, value: this.data.customerId }] : []),
+    ]);
   }
 
   record(): DashboardRecord {

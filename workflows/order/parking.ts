@@ -24,9 +24,9 @@ export class ParkingLot {
   private readonly parked = new Map<number, Parked>();
   private sequence = 0;
 
-  /** `changed` makes a park or an unpark visible (the order's record); `context` tags the log lines. */
+  /** `changed` makes a park or an unpark of `step` visible (the order's record); `context` tags the log lines. */
   constructor(
-    private readonly changed: (event: string) => Promise<void>,
+    private readonly changed: (event: string, step: string) => Promise<void>,
     private readonly context: Record<string, string>,
   ) {}
 
@@ -57,7 +57,7 @@ export class ParkingLot {
     for (;;) {
       try {
         const result = await attempt();
-        if (id !== undefined && this.parked.delete(id)) await this.changed(`${name} succeeded after being parked`);
+        if (id !== undefined && this.parked.delete(id)) await this.changed(`${name} succeeded after being parked`, name);
         return result;
       } catch (err) {
         if (isCancellation(err)) {
@@ -74,7 +74,7 @@ export class ParkingLot {
         if (!alreadyShown) {
           countParked(name);
           log.error('step parked after exhausting its retries', { ...this.context, step: name, error });
-          await this.changed(`${name} parked: ${error}`);
+          await this.changed(`${name} parked: ${error}`, name);
         }
         await condition(() => entry.retryNow, wait);
         wait = entry.retryNow ? PARKED_RETRY_FIRST_MS : Math.min(wait * 2, PARKED_RETRY_MAX_MS);
