@@ -1,7 +1,7 @@
 // Client of the Commerce App's order API, smoothed by bottleneck beside the server-side task-queue rate limit.
 import Bottleneck from 'bottleneck';
 import { CommerceOrderRecord } from '../../contracts';
-import { requestJson } from './http-json';
+import { requestJson, resolveLimits, type UpstreamLimits } from './http-json';
 
 export interface CommerceApi {
   /** undefined when the Commerce App answers 404 (unknown, or not visible yet). */
@@ -16,7 +16,9 @@ export function createCommerceLimiter(requestsPerSecond: number): Bottleneck {
   return new Bottleneck({ minTime: Math.ceil(1000 / requestsPerSecond), maxConcurrent: 64 });
 }
 
-export function createCommerceApi(options: { baseUrl: string; limiter: Bottleneck; fetchImpl?: typeof fetch }): CommerceApi {
+export function createCommerceApi(options: { baseUrl: string; limiter: Bottleneck; fetchImpl?: typeof fetch; limits?: UpstreamLimits }): CommerceApi {
+  // The defaults (10 s in total, 1 MiB) hold a 500-item order many times over; see http-json.ts.
+  const limits = resolveLimits(options.limits);
   return {
     async getOrder(orderId) {
       const result = await options.limiter.schedule(() =>
@@ -24,7 +26,9 @@ export function createCommerceApi(options: { baseUrl: string; limiter: Bottlenec
           method: 'GET',
           url: `${options.baseUrl}/orders/${encodeURIComponent(orderId)}`,
           schema: CommerceOrderRecord,
+          api: 'Commerce API',
           expectedEmpty: [404],
+          ...limits,
           ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
         }),
       );

@@ -1,7 +1,7 @@
 // Client of the Payment API: read a payment by RRN, and refund with an Idempotency-Key (no rate limit upstream).
 import { z } from 'zod';
 import { PaymentRecord } from '../../contracts';
-import { requestJson } from './http-json';
+import { requestJson, resolveLimits, type UpstreamLimits } from './http-json';
 
 export const RefundReceipt = z.object({ refund_id: z.string().optional(), amount_cents: z.number().optional() }).loose();
 export type RefundReceipt = z.infer<typeof RefundReceipt>;
@@ -13,15 +13,19 @@ export interface PaymentApi {
   refund(rrn: string, refund: { amount_cents: number; reason: string }, idempotencyKey: string): Promise<RefundReceipt>;
 }
 
-export function createPaymentApi(options: { baseUrl: string; fetchImpl?: typeof fetch }): PaymentApi {
+export function createPaymentApi(options: { baseUrl: string; fetchImpl?: typeof fetch; limits?: UpstreamLimits }): PaymentApi {
   const fetchImpl = options.fetchImpl ? { fetchImpl: options.fetchImpl } : {};
+  // The defaults (10 s in total, 1 MiB) are far above a payment or a refund receipt; see http-json.ts.
+  const limits = resolveLimits(options.limits);
   return {
     async getPayment(rrn) {
       const result = await requestJson({
         method: 'GET',
         url: `${options.baseUrl}/payments/${encodeURIComponent(rrn)}`,
         schema: PaymentRecord,
+        api: 'Payment API',
         expectedEmpty: [404],
+        ...limits,
         ...fetchImpl,
       });
       return result.body;
@@ -31,9 +35,11 @@ export function createPaymentApi(options: { baseUrl: string; fetchImpl?: typeof 
         method: 'POST',
         url: `${options.baseUrl}/payments/${encodeURIComponent(rrn)}/refunds`,
         schema: RefundReceipt,
+        api: 'Payment API',
         body: refund,
         headers: { 'idempotency-key': idempotencyKey },
         allowEmptySuccess: true,
+        ...limits,
         ...fetchImpl,
       });
       return result.body ?? {};

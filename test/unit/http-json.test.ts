@@ -1,9 +1,12 @@
-// Unit tests of requestJson and the three API clients (contract §5) with a fake fetch: status → result or typed failure.
+// Unit tests of requestJson and the three API clients (contract §5) with a fake fetch: status → result or typed failure,
+// and against a local node:http server that misbehaves on purpose: oversized, endless and dribbling bodies.
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ErrorType, type CommerceOrderRecord, type PaymentRecord, type PimItem } from '../../contracts';
 import { createCommerceApi, createCommerceLimiter } from '../../src/clients/commerce-api';
-import { requestJson, retryAfterMs } from '../../src/clients/http-json';
+import { DEFAULT_MAX_BODY_BYTES, requestJson, retryAfterMs } from '../../src/clients/http-json';
 import { createPaymentApi } from '../../src/clients/payment-api';
 import { createPimApi } from '../../src/clients/pim-api';
 import { failureOf } from '../helpers/failures';
@@ -339,5 +342,211 @@ describe('Payment API client', () => {
     const f = await failureOf(createPaymentApi({ baseUrl: BASE, fetchImpl: fakeFetch(() => empty(503)) }).refund('rrn-0001', { amount_cents: 1, reason: 'r' }, 'k'));
     expect(f.type).toBe(ErrorType.UPSTREAM_UNAVAILABLE);
     expect(f.nonRetryable).toBe(false);
+  });
+});
+
+/** What the misbehaving server saw of its own answer once the response closed. */
+interface ServerSide {
+  /** Body bytes it handed to the socket. */
+  sent: number;
+  /** Whether it got to end the response; false means the client cut the connection first. */
+  finished: boolean;
+}
+
+/** The server's side of one answer: the response, and a write that counts the body bytes it sends. */
+interface Wire {
+  res: ServerResponse;
+  write(chunk: string): boolean;
+}
+
+describe('requestJson against a misbehaving upstream (bounded answers, issue 12 item 3)', () => {
+  const servers: Server[] = [];
+
+  afterEach(async () => {
+    for (const server of servers.splice(0)) {
+      // Cutting the sockets also stops any dribble or pump still running on the server side (they stop on 'close').
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  /** A server on 127.0.0.1 whose every answer is exactly what `answer` writes; `closed` settles with the first one's end. */
+  async function misbehaving(answer: (wire: Wire) => void): Promise<{ url: string; closed: Promise<ServerSide> }> {
+    let settle: (side: ServerSide) => void = () => undefined;
+    const closed = new Promise<ServerSide>((resolve) => (settle = resolve));
+    const server = createServer((_req, res) => {
+      let sent = 0;
+      // 'close' fires when the response ends or when its connection goes away; writableFinished tells which.
+      res.on('close', () => settle({ sent, finished: res.writableFinished }));
+      // A write racing the client's close may error (EPIPE, ECONNRESET): that is the behaviour under test, not a fault.
+      res.on('error', () => undefined);
+      answer({
+        res,
+        write(chunk) {
+          sent += Buffer.byteLength(chunk);
+          return res.write(chunk);
+        },
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, closed };
+  }
+
+  /** Writes `parts` one after the other as fast as the socket takes them, until they run out or the client hangs up. */
+  function pump(wire: Wire, parts: Iterable<string>): void {
+    const it = parts[Symbol.iterator]();
+    const next = (): void => {
+      while (!wire.res.destroyed) {
+        const part = it.next();
+        if (part.done) {
+          wire.res.end();
+          return;
+        }
+        if (!wire.write(part.value)) {
+          wire.res.once('drain', next);
+          return;
+        }
+      }
+    };
+    next();
+  }
+
+  /** The JSON of `record` plus a `pad` string, exactly `bytes` long in UTF-8. */
+  function paddedJson(record: object, bytes: number): string {
+    const bare = Buffer.byteLength(JSON.stringify({ ...record, pad: '' }));
+    if (bytes < bare) throw new Error(`${bytes} bytes cannot hold the record`);
+    return JSON.stringify({ ...record, pad: 'x'.repeat(bytes - bare) });
+  }
+
+  it('a Content-Length of limit+1 → UPSTREAM_CONTRACT_VIOLATION naming API, path and limit, refused before the body', async () => {
+    // The server announces 1 MiB + 1 and sends only the first bytes: a client that waited for the body would hang
+    // until its timeout, so answering at all proves it decided on the header alone.
+    const upstream = await misbehaving((wire) => {
+      wire.res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(DEFAULT_MAX_BODY_BYTES + 1) });
+      wire.write('{"item_id":"itm-big","pad":"');
+    });
+    const f = await failureOf(createPimApi({ baseUrl: upstream.url }).getItem('itm-big'));
+    expect(f.type).toBe(ErrorType.UPSTREAM_CONTRACT_VIOLATION);
+    expect(f.nonRetryable).toBe(true);
+    expect(f.message).toContain('PIM API');
+    expect(f.message).toContain('/items/itm-big');
+    expect(f.message).toContain(`${DEFAULT_MAX_BODY_BYTES}-byte limit`);
+    // The server sees its response cut off, never finished.
+    await expect(upstream.closed).resolves.toMatchObject({ finished: false });
+  });
+
+  it('a chunked body that grows past the limit → UPSTREAM_CONTRACT_VIOLATION, and the connection is closed under the server', async () => {
+    const limit = 64 * 1024;
+    // 64 MiB of valid JSON, without Content-Length: far more than socket buffers hold, so the server can only finish
+    // if the client reads it all.
+    const total = 64 * 1024 * 1024;
+    const prefix = `${JSON.stringify(commerceRecord).slice(0, -1)},"pad":"`;
+    const chunk = 'x'.repeat(16 * 1024);
+    function* endless(): Generator<string> {
+      yield prefix;
+      for (let sent = prefix.length; sent < total; sent += chunk.length) yield chunk;
+      yield '"}';
+    }
+    const upstream = await misbehaving((wire) => {
+      wire.res.writeHead(200, { 'content-type': 'application/json' });
+      pump(wire, endless());
+    });
+    const api = createCommerceApi({ baseUrl: upstream.url, limiter: createCommerceLimiter(10_000), limits: { maxBodyBytes: limit } });
+    const f = await failureOf(api.getOrder('ord-huge'));
+    expect(f.type).toBe(ErrorType.UPSTREAM_CONTRACT_VIOLATION);
+    expect(f.nonRetryable).toBe(true);
+    expect(f.message).toContain('Commerce API');
+    expect(f.message).toContain('/orders/ord-huge');
+    expect(f.message).toContain(`${limit}-byte limit`);
+    const side = await upstream.closed;
+    expect(side.finished).toBe(false);
+    expect(side.sent).toBeLessThan(total);
+  });
+
+  it('headers at once, then a body dribbled byte by byte past the total timeout → UPSTREAM_UNAVAILABLE naming the timeout', async () => {
+    const timeoutMs = 300;
+    // A byte every 20 ms: the connection is never idle for long, so only a deadline on the whole exchange cuts it.
+    // The whole body would take about 20 s.
+    const body = paddedJson(payment, 1_000);
+    let timer: NodeJS.Timeout | undefined;
+    const upstream = await misbehaving((wire) => {
+      wire.res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+      wire.res.flushHeaders();
+      let at = 0;
+      timer = setInterval(() => {
+        if (at < body.length) wire.write(body.charAt(at++));
+      }, 20);
+      wire.res.on('close', () => clearInterval(timer));
+    });
+    const startedAt = performance.now();
+    const f = await failureOf(createPaymentApi({ baseUrl: upstream.url, limits: { timeoutMs } }).getPayment('rrn-slow'));
+    const elapsed = performance.now() - startedAt;
+    expect(f.type).toBe(ErrorType.UPSTREAM_UNAVAILABLE);
+    expect(f.nonRetryable).toBe(false);
+    expect(f.message).toContain('Payment API');
+    expect(f.message).toContain('/payments/rrn-slow');
+    expect(f.message).toContain(`timed out after ${timeoutMs} ms`);
+    // Cut at the deadline, long before the body would have been complete, with some of it already received.
+    expect(elapsed).toBeGreaterThanOrEqual(timeoutMs - 5);
+    expect(elapsed).toBeLessThan(5_000);
+    const side = await upstream.closed;
+    expect(side.finished).toBe(false);
+    expect(side.sent).toBeGreaterThan(0);
+    expect(side.sent).toBeLessThan(body.length);
+  });
+
+  it('headers that never come → UPSTREAM_UNAVAILABLE naming the timeout', async () => {
+    const upstream = await misbehaving(() => undefined);
+    const f = await failureOf(createPimApi({ baseUrl: upstream.url, limits: { timeoutMs: 200 } }).getItem('itm-mute'));
+    expect(f.type).toBe(ErrorType.UPSTREAM_UNAVAILABLE);
+    expect(f.nonRetryable).toBe(false);
+    expect(f.message).toContain('timed out after 200 ms');
+  });
+
+  it.each([
+    ['with Content-Length', true],
+    ['chunked, without Content-Length', false],
+  ])('a body of exactly the limit is parsed normally, one byte more is refused (%s)', async (_framing, announce) => {
+    const answer = (bytes: number) => (wire: Wire) => {
+      const body = paddedJson(pimItem, bytes);
+      wire.res.writeHead(200, { 'content-type': 'application/json', ...(announce ? { 'content-length': String(Buffer.byteLength(body)) } : {}) });
+      // Several writes, so that the chunked variant really streams in pieces.
+      pump(wire, body.match(/[\s\S]{1,65536}/g) ?? []);
+    };
+    const atLimit = await misbehaving(answer(DEFAULT_MAX_BODY_BYTES));
+    await expect(createPimApi({ baseUrl: atLimit.url }).getItem('itm-tee')).resolves.toEqual(pimItem);
+    await expect(atLimit.closed).resolves.toEqual({ sent: DEFAULT_MAX_BODY_BYTES, finished: true });
+
+    const overLimit = await misbehaving(answer(DEFAULT_MAX_BODY_BYTES + 1));
+    const f = await failureOf(createPimApi({ baseUrl: overLimit.url }).getItem('itm-tee'));
+    expect(f.type).toBe(ErrorType.UPSTREAM_CONTRACT_VIOLATION);
+    expect(f.nonRetryable).toBe(true);
+    expect(f.message).toContain(`${DEFAULT_MAX_BODY_BYTES}-byte limit`);
+  });
+
+  it('a 4xx with a huge body is reported from a short snippet, without reading the rest', async () => {
+    const upstream = await misbehaving((wire) => {
+      wire.res.writeHead(400, { 'content-type': 'text/plain' });
+      pump(wire, (function* () {
+        for (let i = 0; i < 4096; i++) yield 'e'.repeat(16 * 1024);
+      })());
+    });
+    const f = await failureOf(createPimApi({ baseUrl: upstream.url }).getItem('itm-bad'));
+    expect(f.type).toBe(ErrorType.UPSTREAM_CONTRACT_VIOLATION);
+    expect(f.message).toContain('answered 400: eeee');
+    await expect(upstream.closed).resolves.toMatchObject({ finished: false });
+  });
+});
+
+describe('resolveLimits', () => {
+  it.each([
+    [{ timeoutMs: 0 }],
+    [{ timeoutMs: -1 }],
+    [{ timeoutMs: Number.NaN }],
+    [{ maxBodyBytes: -1 }],
+    [{ maxBodyBytes: 1.5 }],
+  ])('refuses %j when the client is built, not on the first call', (limits) => {
+    expect(() => createPimApi({ baseUrl: BASE, limits })).toThrow(RangeError);
   });
 });
