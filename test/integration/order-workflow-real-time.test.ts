@@ -6,6 +6,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   commerceOrderReceived,
+  correctOrder,
   getOrderState,
   orderWorkflowId,
   paymentCaptureReceived,
@@ -18,6 +19,7 @@ import { OrderWorkflow } from '../../workflows';
 import { fakeActivities, type FakeBehaviour } from '../helpers/fake-activities';
 import { captureEvent, commerceEvent, uniqueOrderId } from '../helpers/fixtures';
 import { bundleWorkflows, startTestDevServer, withFakeWorkers, type TestDevServer } from '../helpers/dev-server';
+import { gate } from '../helpers/order-workflow-harness';
 
 /** The server suggests continue-as-new after this many events; an order's happy path stays well below it. */
 const SUGGEST_CONTINUE_AS_NEW_AFTER = 80;
@@ -100,6 +102,36 @@ describe('time is judged by arrival: a worker that starts only after the window 
       expect(fakes.log.published).toEqual([]);
       // Judged late on arrival: never recorded as the order's payment, not even for a moment.
       expect(fakes.log.saved.filter((s) => s.record.payment !== undefined)).toEqual([]);
+    });
+  });
+});
+
+describe('the TTL does not interrupt work on inputs that arrived in time', () => {
+  it('accepts a correction whose checks outlast the TTL, and the paid order goes on to FORWARDED', async () => {
+    const orderId = uniqueOrderId('ord-ttl');
+    const TTL_MS = 2_000;
+    const input = { orderId, paymentCaptureWindowMs: 60_000, orderTtlMs: TTL_MS };
+    const held = gate();
+    const mismatch = { valid: false as const, errors: [{ code: 'customer_mismatch' as const, detail: 'x' }] };
+    await withWorkers({ validation: mismatch, validateCorrection: () => ({ valid: true, placedAt: 'x' }) }, async (fakes) => {
+      const handle = await deliver(input, { commerce: commerceEvent(orderId) });
+      await deliver(input, { capture: captureEvent(orderId) });
+      await vi.waitFor(async () => {
+        const state = await handle.query(getOrderState);
+        expect(state.status).toBe('NEEDS_CORRECTION');
+        expect(state.record.payment).toBeDefined();
+      }, WAIT);
+      // The agent's correction is being checked (held in its enrichment) while the TTL passes.
+      fakes.behaviour.beforeEnrich = held.wait;
+      const enrichmentsBefore = fakes.log.enrichments;
+      const items = commerceEvent(orderId).payload.order.items;
+      const correcting = handle.executeUpdate(correctOrder, { args: [{ customer_id: 'cus-007', order: { order_id: orderId, items }, note: '', agent: 'agent-ann' }] });
+      await vi.waitFor(() => expect(fakes.log.enrichments).toBe(enrichmentsBefore + 1), WAIT);
+      await windowHasPassed(handle.workflowId, TTL_MS);
+      held.open();
+      expect((await correcting).accepted).toBe(true);
+      expect(await handle.result()).toEqual({ status: 'FORWARDED', orderId });
+      expect(fakes.log.ledger).toEqual([]);
     });
   });
 });

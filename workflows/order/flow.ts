@@ -143,6 +143,8 @@ export class Flow {
   }
 
   async correct(request: CorrectionRequest): Promise<CorrectionResult> {
+    // The correction arrived when the Update was accepted, not when its checks came back (they may outlast the TTL).
+    const arrivedAt = Date.now();
     this.closer.correctionInProgress = true;
     try {
       const submitted: SubmittedOrder = { customer_id: request.customer_id, items: request.order.items };
@@ -155,7 +157,7 @@ export class Flow {
         await this.ctx.moveTo('NEEDS_CORRECTION', checked.errors.map((e) => e.code).join(','));
         return { accepted: false, errors: checked.errors, record: this.ctx.record() };
       }
-      this.data.submission = { order: submitted, arrivedAt: Date.now() };
+      this.data.submission = { order: submitted, arrivedAt };
       this.data.customerId = request.customer_id;
       this.applyEnrichment(checked.items);
       this.ctx.note(`corrected by ${by}`);
