@@ -8,7 +8,7 @@ import type { OrderEventSink } from '../temporal/order-events';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { metricsPlugin } from './plugins/metrics';
 import { openApi } from './plugins/openapi';
-import { problemErrors } from './plugins/problem-errors';
+import { frameworkErrors, problemErrors } from './plugins/problem-errors';
 import { BODY_LIMIT_BYTES, rawJsonBody } from './plugins/raw-json-body';
 import { commandRoutes } from './routes/commands';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
@@ -34,6 +34,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     bodyLimit: BODY_LIMIT_BYTES,
     // Behind a load balancer the request id comes from it; otherwise Fastify makes one.
     requestIdHeader: 'x-request-id',
+    // An id may be 128 code points (contract §4), i.e. up to 256 UTF-16 units once decoded; Fastify's default bound of
+    // 100 would make such an order unreadable by GET /v1/orders/{id}. Longer values still reach the id schema (a 400
+    // naming the parameter) up to this bound; beyond it the router answers 414.
+    routerOptions: { maxParamLength: 1024 },
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

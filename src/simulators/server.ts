@@ -130,10 +130,14 @@ function buildSimulator(
   let stats = emptyStats();
   const limiter = createSlidingWindow();
 
+  // Ids are up to 128 code points (docs/contract.md §4), percent-encoded up to 12 bytes each: above Fastify's default
+  // bound of 100 characters per path parameter.
+  const routerOptions = { maxParamLength: 2048 };
   const base =
     opts.logger === undefined || opts.logger === false
-      ? Fastify({ logger: false })
+      ? Fastify({ logger: false, routerOptions })
       : Fastify({
+          routerOptions,
           loggerInstance: opts.logger.child({ simulator: sim.name }) as FastifyBaseLogger,
           // A line per request would drown the stack's logs at 150 rps; faults are logged where they are injected.
           logController: new LogController({ disableRequestLogging: true }),

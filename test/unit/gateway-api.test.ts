@@ -2,27 +2,14 @@
 // version 2, the OpenAPI document generated from the route schemas, Prometheus metrics, command error mapping.
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CommerceWebhookV2, type CommerceOrderEvent, type DashboardRecord, type PaymentCaptureEvent } from '../../contracts';
-import { buildGateway } from '../../src/gateway/app';
+import { CommerceWebhookV2, INPUT_RULES, type DashboardRecord } from '../../contracts';
 import { signBody } from '../../src/gateway/signature';
 import { OrderCommandError, type OrderCommands } from '../../src/temporal/order-commands';
-import type { DeliveryOutcome, OrderEventSink } from '../../src/temporal/order-events';
+import { buildTestGateway, RecordingSink } from '../helpers/gateway-app';
 
 const SECRETS = { commerceWebhook: 'c-secret', paymentWebhook: 'p-secret', supportApiToken: 'token-1' };
 const EMAIL = 'ada.lovelace@example.com';
 const V2 = 'application/vnd.oms.commerce-order+json; version=2';
-
-class Sink implements OrderEventSink {
-  readonly events: Array<CommerceOrderEvent | PaymentCaptureEvent> = [];
-  async commerceOrder(event: CommerceOrderEvent): Promise<DeliveryOutcome> {
-    this.events.push(event);
-    return 'delivered';
-  }
-  async paymentCapture(_orderId: string, event: PaymentCaptureEvent): Promise<DeliveryOutcome> {
-    this.events.push(event);
-    return 'delivered';
-  }
-}
 
 const apps: FastifyInstance[] = [];
 afterEach(async () => {
@@ -30,13 +17,11 @@ afterEach(async () => {
 });
 
 async function build(commands: Partial<OrderCommands> = {}) {
-  const sink = new Sink();
+  const sink = new RecordingSink();
   const refuse = async () => Promise.reject(new Error('unexpected command'));
-  const app = await buildGateway({
-    logger: false,
+  const app = await buildTestGateway({
     events: sink,
     commands: { cancel: refuse, correct: refuse, retryParked: refuse, ...commands },
-    store: { get: async () => undefined, listByCustomer: async () => [], listByStatus: async () => [] },
     secrets: SECRETS,
     readiness: { temporal: async () => undefined, kafka: async () => Promise.reject(new Error('broker at 10.1.2.3:9092 refused')) },
   });
@@ -61,15 +46,15 @@ describe('payload versions and the customer e-mail (PII)', () => {
     const { app, sink } = await build();
     const res = await commerce(app, { ...order, customer_email: EMAIL }, V2);
     expect(res.statusCode, res.body).toBe(202);
-    expect(sink.events).toHaveLength(1);
-    expect(JSON.stringify(sink.events)).not.toContain(EMAIL);
-    expect(sink.events[0]).toMatchObject({ payload: order });
+    expect(sink.commerceEvents).toHaveLength(1);
+    expect(JSON.stringify(sink.commerceEvents)).not.toContain(EMAIL);
+    expect(sink.commerceEvents[0]).toMatchObject({ payload: order });
   });
 
   it('accepts version 2 without the optional e-mail', async () => {
     const { app, sink } = await build();
     expect((await commerce(app, order, V2)).statusCode).toBe(202);
-    expect(sink.events).toHaveLength(1);
+    expect(sink.commerceEvents).toHaveLength(1);
   });
 
   it('refuses a malformed e-mail in version 2 with 400 naming the field, and forwards nothing', async () => {
@@ -78,7 +63,7 @@ describe('payload versions and the customer e-mail (PII)', () => {
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json<{ errors: Array<{ field: string }> }>().errors.map((e) => e.field)).toEqual(['body.customer_email']);
-    expect(sink.events).toHaveLength(0);
+    expect(sink.commerceEvents).toHaveLength(0);
   });
 
   it('ignores customer_email in version 1 (an unknown field), and still does not forward it', async () => {
@@ -86,7 +71,7 @@ describe('payload versions and the customer e-mail (PII)', () => {
     for (const contentType of ['application/json', 'application/vnd.oms.commerce-order+json; version=1']) {
       expect((await commerce(app, { ...order, customer_email: 'whatever' }, contentType)).statusCode).toBe(202);
     }
-    expect(JSON.stringify(sink.events)).not.toContain('whatever');
+    expect(JSON.stringify(sink.commerceEvents)).not.toContain('whatever');
   });
 
   it('answers 415 naming versions 1 and 2 for version 3', async () => {
@@ -122,6 +107,54 @@ describe('OpenAPI at /docs', () => {
     // Generated from the same zod object that validates: its fields, and exactly its required ones.
     expect(Object.keys(commerceBody?.properties ?? {}).sort()).toEqual(Object.keys(CommerceWebhookV2.shape).sort());
     expect(commerceBody?.required?.sort()).toEqual(['customer_id', 'order']);
+  });
+
+  it('shows the id and text rules of contract §4 on every field and path id: the pattern, lengths in code points, the rule in words', async () => {
+    const { app } = await build();
+    type Schema = { type?: string; pattern?: string; minLength?: number; maxLength?: number; description?: string; properties?: Record<string, Schema>; items?: Schema };
+    type Operation = { requestBody?: { content: Record<string, { schema: Schema }> }; parameters?: Array<{ in: string; name: string; description?: string; schema: Schema }> };
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, Operation>> }>();
+    const body = (path: string): Schema => doc.paths[path]?.post?.requestBody?.content['application/json']?.schema ?? {};
+    const at = (schema: Schema, ...keys: string[]): Schema => keys.reduce<Schema>((s, k) => (k === '[]' ? (s.items ?? {}) : (s.properties?.[k] ?? {})), schema);
+    const expectRule = (schema: Schema, rule: (typeof INPUT_RULES)[keyof typeof INPUT_RULES], where: string) => {
+      expect(schema, where).toMatchObject({ type: 'string', pattern: rule.pattern.source, minLength: rule.minLength, maxLength: rule.maxLength, description: rule.rule });
+    };
+
+    const commerce = body('/v1/webhooks/commerce');
+    expectRule(at(commerce, 'customer_id'), INPUT_RULES.id, 'commerce customer_id');
+    expectRule(at(commerce, 'order', 'order_id'), INPUT_RULES.id, 'commerce order.order_id');
+    expectRule(at(commerce, 'order', 'items', '[]', 'item_id'), INPUT_RULES.id, 'commerce item_id');
+    const payment = body('/v1/webhooks/payments');
+    for (const key of ['customer_id', 'rrn']) expectRule(at(payment, key), INPUT_RULES.id, `payment ${key}`);
+    expectRule(at(payment, 'metadata', 'order_id'), INPUT_RULES.id, 'payment metadata.order_id');
+    const correction = body('/v1/support/orders/{order_id}/correction');
+    expectRule(at(correction, 'customer_id'), INPUT_RULES.id, 'correction customer_id');
+    expectRule(at(correction, 'order', 'order_id'), INPUT_RULES.id, 'correction order.order_id');
+    expectRule(at(correction, 'agent'), INPUT_RULES.agent, 'correction agent');
+    expectRule(at(correction, 'note'), INPUT_RULES.note, 'correction note');
+    expectRule(at(body('/v1/orders/{order_id}/cancel'), 'reason'), INPUT_RULES.reason, 'cancel reason');
+    const retry = body('/v1/support/orders/{order_id}/retry');
+    expectRule(at(retry, 'agent'), INPUT_RULES.agent, 'retry agent');
+    expectRule(at(retry, 'note'), INPUT_RULES.note, 'retry note');
+
+    const pathIds: Array<[string, string, string]> = [
+      ['/v1/orders/{order_id}', 'get', 'order_id'],
+      ['/v1/customers/{customer_id}/orders', 'get', 'customer_id'],
+      ['/v1/orders/{order_id}/cancel', 'post', 'order_id'],
+      ['/v1/support/orders/{order_id}/correction', 'post', 'order_id'],
+      ['/v1/support/orders/{order_id}/retry', 'post', 'order_id'],
+    ];
+    for (const [path, method, name] of pathIds) {
+      const param = doc.paths[path]?.[method]?.parameters?.find((p) => p.in === 'path' && p.name === name);
+      expect(param?.schema, `${method} ${path}`).toMatchObject({ pattern: INPUT_RULES.id.pattern.source, minLength: 1, maxLength: 128 });
+      // The generator moves a path parameter's description from its schema onto the parameter.
+      expect(param?.description ?? param?.schema.description, `${method} ${path}`).toBe(INPUT_RULES.id.rule);
+    }
+
+    // The published pattern means the rule when compiled as JSON Schema requires (ECMA-262 with Unicode semantics).
+    const published = new RegExp(at(commerce, 'customer_id').pattern ?? '', 'u');
+    expect(['Ωmega-ünï', '𝐀'.repeat(128), 'a.b_c:d@e#f+g-h'].every((id) => published.test(id))).toBe(true);
+    expect(['a b', 'a/b', '..', 'a\u0000', '𝐀'.repeat(129)].some((id) => published.test(id))).toBe(false);
   });
 
   it('serves the UI at /docs', async () => {

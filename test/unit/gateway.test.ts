@@ -3,13 +3,11 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CommerceOrderEvent, DashboardRecord, OrderStatus, PaymentCaptureEvent } from '../../contracts';
-import { buildGateway } from '../../src/gateway/app';
+import type { DashboardRecord } from '../../contracts';
 import type { ReadinessCheck } from '../../src/gateway/routes/health';
 import { signBody } from '../../src/gateway/signature';
-import type { DashboardStore, ListOptions } from '../../src/store/dashboard-store';
 import type { OrderCommands } from '../../src/temporal/order-commands';
-import type { DeliveryOutcome, OrderEventSink } from '../../src/temporal/order-events';
+import { buildTestGateway, dashboardRecord as record, InMemoryStore, RecordingCommands, RecordingSink } from '../helpers/gateway-app';
 
 const SECRETS = {
   commerceWebhook: 'test-commerce-webhook-secret',
@@ -21,85 +19,12 @@ const PROBLEM_JSON = 'application/problem+json';
 const COMMERCE_V1 = 'application/vnd.oms.commerce-order+json; version=1';
 const PAYMENT_V1 = 'application/vnd.oms.payment-capture+json; version=1';
 
-/** Records every event handed to "Temporal"; can be told to answer late_event or to fail. */
-class RecordingSink implements OrderEventSink {
-  readonly commerceEvents: CommerceOrderEvent[] = [];
-  readonly paymentEvents: Array<{ orderId: string; event: PaymentCaptureEvent }> = [];
-  answer: DeliveryOutcome | Error = 'delivered';
-
-  get calls(): number {
-    return this.commerceEvents.length + this.paymentEvents.length;
-  }
-
-  async commerceOrder(event: CommerceOrderEvent): Promise<DeliveryOutcome> {
-    if (this.answer instanceof Error) throw this.answer;
-    this.commerceEvents.push(event);
-    return this.answer;
-  }
-
-  async paymentCapture(orderId: string, event: PaymentCaptureEvent): Promise<DeliveryOutcome> {
-    if (this.answer instanceof Error) throw this.answer;
-    this.paymentEvents.push({ orderId, event });
-    return this.answer;
-  }
-}
-
-/** The read side of the dashboard store over a Map, with the documented orderings. */
-class InMemoryStore implements Pick<DashboardStore, 'get' | 'listByCustomer' | 'listByStatus'> {
-  readonly records = new Map<string, DashboardRecord>();
-  readonly statusQueries: Array<{ status: OrderStatus; opts: ListOptions | undefined }> = [];
-
-  put(...records: DashboardRecord[]): this {
-    for (const r of records) this.records.set(r.order_id, r);
-    return this;
-  }
-
-  async get(orderId: string): Promise<DashboardRecord | undefined> {
-    return this.records.get(orderId);
-  }
-
-  async listByCustomer(customerId: string, opts?: ListOptions): Promise<DashboardRecord[]> {
-    return [...this.records.values()]
-      .filter((r) => r.customer_id === customerId)
-      .sort((a, b) => b.submitted_at.localeCompare(a.submitted_at))
-      .slice(0, opts?.limit ?? 100);
-  }
-
-  async listByStatus(status: OrderStatus, opts?: ListOptions): Promise<DashboardRecord[]> {
-    this.statusQueries.push({ status, opts });
-    return [...this.records.values()]
-      .filter((r) => r.status === status)
-      .sort((a, b) => a.submitted_at.localeCompare(b.submitted_at))
-      .slice(0, opts?.limit ?? 100);
-  }
-}
-
 /** The command routes (cancel, correction, retry) are not exercised here; any call is a test failure. */
 const noCommands: OrderCommands = {
   cancel: async () => Promise.reject(new Error('unexpected cancel command')),
   correct: async () => Promise.reject(new Error('unexpected correction command')),
   retryParked: async () => Promise.reject(new Error('unexpected retry command')),
 };
-
-function record(orderId: string, overrides: Partial<DashboardRecord> = {}): DashboardRecord {
-  return {
-    order_id: orderId,
-    customer_id: 'cus-007',
-    status: 'AWAITING_PAYMENT',
-    status_reason: null,
-    items: [{ item_id: 'itm-tee', quantity: 2, sku_id: 'SKU-TEE', brand_code: 'ACME' }],
-    validation_errors: [],
-    submitted_at: '2026-11-22T10:00:00.000Z',
-    expires_at: '2026-12-22T10:00:00.000Z',
-    updated_at: '2026-11-22T10:00:05.000Z',
-    history: [
-      { status: 'VALIDATING', at: '2026-11-22T10:00:00.000Z' },
-      { status: 'AWAITING_PAYMENT', at: '2026-11-22T10:00:05.000Z' },
-    ],
-    parked_steps: [],
-    ...overrides,
-  };
-}
 
 const commerceBody = {
   customer_id: 'cus-007',
@@ -128,14 +53,7 @@ afterEach(async () => {
 async function build(options: { readiness?: Record<string, ReadinessCheck>; store?: InMemoryStore } = {}): Promise<Harness> {
   const sink = new RecordingSink();
   const store = options.store ?? new InMemoryStore();
-  const app = await buildGateway({
-    logger: false,
-    events: sink,
-    commands: noCommands,
-    store,
-    secrets: { ...SECRETS },
-    readiness: options.readiness ?? { temporal: async () => undefined, kafka: async () => undefined },
-  });
+  const app = await buildTestGateway({ events: sink, commands: noCommands, store, secrets: SECRETS, ...(options.readiness ? { readiness: options.readiness } : {}) });
   apps.push(app);
   return { app, sink, store };
 }
@@ -570,6 +488,50 @@ describe('support and order read API (Bearer)', () => {
     const { app } = await build();
     const body = problem(await app.inject({ method: 'GET', url: '/v1/support/orders?limit=0', headers: bearer() }), 400);
     expect(body.errors.map((e) => e.field)).toEqual([expect.stringMatching(/limit$/)]);
+  });
+});
+
+describe('ids in a path (contract §4 "Identifiers and text")', () => {
+  it('GET /v1/orders/ctl%00x → 400 naming params.order_id, never a store query (it once was a 500 from PostgreSQL)', async () => {
+    const { app, store } = await build();
+    const reads: string[] = [];
+    store.get = async (id) => {
+      reads.push(id);
+      return undefined;
+    };
+    const body = problem(await app.inject({ method: 'GET', url: '/v1/orders/ctl%00x', headers: bearer() }), 400);
+    expect(body.errors.map((e) => e.field)).toEqual(['params.order_id']);
+    expect(reads).toEqual([]);
+  });
+
+  it('an order id of 128 code points (256 UTF-16 units) is readable: the router bound is above any valid id', async () => {
+    const { app, store } = await build();
+    const id = '𝐀'.repeat(127) + '9';
+    store.put(record(id));
+    const res = await app.inject({ method: 'GET', url: `/v1/orders/${encodeURIComponent(id)}`, headers: bearer() });
+    expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
+    expect(res.json<DashboardRecord>().order_id).toBe(id);
+  });
+
+  it.each([
+    ['broken percent-encoding', '/v1/orders/ord%E0%A4%A', 400, 'bad-url'],
+    ['an encoded lone surrogate', '/v1/orders/ord%ED%A0%80', 400, 'bad-url'],
+    ['a path parameter over 1024 characters', `/v1/orders/${'a'.repeat(1025)}`, 414, 'uri-too-long'],
+  ])('%s → %s problem+json from the router, not Fastify\'s own JSON', async (_name, url, status, slug) => {
+    const { app } = await build();
+    const body = problem(await app.inject({ method: 'GET', url, headers: bearer() }), status);
+    expect(body.type).toBe(`https://oms.example/problems/${slug}`);
+  });
+
+  it('POST …/retry without any body reaches the command with no agent and no note (docs/api.md: the body is optional)', async () => {
+    const commands = new RecordingCommands();
+    const app = await buildTestGateway({ commands, secrets: SECRETS });
+    apps.push(app);
+    const res = await app.inject({ method: 'POST', url: '/v1/support/orders/ord-1/retry', headers: bearer() });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(commands.calls).toEqual([{ command: 'retryParked', orderId: 'ord-1', request: {} }]);
+    problem(await app.inject({ method: 'POST', url: '/v1/support/orders/ord-1/retry', headers: { ...bearer(), 'content-type': 'application/json' }, payload: 'null' }), 400);
+    expect(commands.calls).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,5 @@
 // The one central error handler: every failure leaves as application/problem+json, and a 5xx never leaks internals.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { HttpProblem, problemBody, type FieldError } from '../problem';
@@ -10,6 +10,23 @@ const FASTIFY_CODES: Record<string, { status: number; slug: string }> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, slug: 'bad-content-length' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, slug: 'empty-body' },
 };
+
+/**
+ * Errors of Fastify's router, answered before any route or error handler runs: a path that is not valid percent-encoded
+ * UTF-8 (a lone surrogate such as %ED%A0%80 among them) and a path parameter over the router's bound. Passed to
+ * Fastify's `frameworkErrors` so that they leave as problems too instead of Fastify's own JSON.
+ */
+const ROUTER_CODES: Record<string, { status: number; slug: string; detail: string }> = {
+  FST_ERR_BAD_URL: { status: 400, slug: 'bad-url', detail: 'the path is not valid percent-encoded UTF-8' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, slug: 'uri-too-long', detail: 'a path parameter is far longer than any id (contract §4)' },
+};
+
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const known = ROUTER_CODES[error.code];
+  if (!known) request.log.error({ err: error }, 'unhandled framework error');
+  const { status, slug, detail } = known ?? { status: 500, slug: 'internal', detail: 'an internal error occurred; it has been logged' };
+  void reply.code(status).type('application/problem+json').send(problemBody(status, slug, detail));
+}
 
 function fieldPath(instancePath: string, prefix: string): string {
   const path = instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');

@@ -1,7 +1,7 @@
 // Commands on one order (cancel; support correction and retry), each a Temporal Update answered by the workflow.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CancelRequest, CorrectionRequest, DashboardRecord, RetryRequest, ValidationError } from '../../../contracts';
+import { CancelRequest, CorrectionRequest, DashboardRecord, Id, RetryRequest, ValidationError } from '../../../contracts';
 import { OrderCommandError, type OrderCommands } from '../../temporal/order-commands';
 import { requireBearer } from '../plugins/auth';
 import { HttpProblem, ProblemBody, problems } from '../problem';
@@ -11,7 +11,8 @@ export interface CommandRouteOptions {
   supportApiToken: string;
 }
 
-const OrderIdParams = z.object({ order_id: z.string().min(1).max(128) });
+/** The path id follows the id rule (contract §4) like the body's: no order can exist under any other id. */
+const OrderIdParams = z.object({ order_id: Id });
 
 /** Maps a refused command onto the contract's statuses: 404 unknown, 409 wrong state, 503 a dependency is down. */
 async function command<T>(run: () => Promise<T>): Promise<T> {
@@ -86,6 +87,11 @@ export const commandRoutes: FastifyPluginAsyncZod<CommandRouteOptions> = async (
         params: OrderIdParams,
         body: RetryRequest.optional(),
         response: { 200: DashboardRecord, ...errors },
+      },
+      // The body is optional (docs/api.md), but Fastify validates a request without one as `null`, which the schema
+      // refuses. No body (or an empty one) means "no agent, no note"; an explicit JSON null stays a 400.
+      preValidation: async (request) => {
+        if (request.body === undefined) request.body = {};
       },
     },
     async (request) => command(() => opts.commands.retryParked(request.params.order_id, request.body ?? {})),

@@ -1,7 +1,7 @@
 // Read side for the dashboard and the support team: records from the store, behind the Bearer token.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DashboardRecord, OrderStatus } from '../../../contracts';
+import { DashboardRecord, Id, OrderStatus } from '../../../contracts';
 import type { DashboardStore } from '../../store/dashboard-store';
 import { requireBearer } from '../plugins/auth';
 import { HttpProblem, problems } from '../problem';
@@ -12,6 +12,9 @@ export interface OrderRouteOptions {
 }
 
 const OrderList = z.object({ orders: z.array(DashboardRecord) });
+// Path ids follow the id rule (contract §4): an id no order can have (a NUL, say) is a 400, never a store query.
+const OrderIdParams = z.object({ order_id: Id });
+const CustomerIdParams = z.object({ customer_id: Id });
 const Limit = z.coerce.number().int().min(1).max(500).default(100);
 
 export const orderRoutes: FastifyPluginAsyncZod<OrderRouteOptions> = async (app, opts) => {
@@ -20,7 +23,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRouteOptions> = async (app,
 
   app.get(
     '/v1/orders/:order_id',
-    { schema: { tags: ['orders'], summary: 'Dashboard record of one order', params: z.object({ order_id: z.string().min(1) }), response: { 200: DashboardRecord, ...problem } } },
+    { schema: { tags: ['orders'], summary: 'Dashboard record of one order', params: OrderIdParams, response: { 200: DashboardRecord, ...problem } } },
     async (request) => {
       const record = await opts.store.get(request.params.order_id);
       if (!record) throw new HttpProblem(404, 'order-not-found', `no order ${request.params.order_id}`);
@@ -34,7 +37,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRouteOptions> = async (app,
       schema: {
         tags: ['orders'],
         summary: "A customer's orders, newest first",
-        params: z.object({ customer_id: z.string().min(1) }),
+        params: CustomerIdParams,
         querystring: z.object({ limit: Limit }),
         response: { 200: OrderList, ...problem },
       },
