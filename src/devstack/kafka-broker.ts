@@ -196,7 +196,11 @@ async function stableClusterId(dataDir: string): Promise<string> {
   } catch {
     // first start
   }
-  const id = randomBytes(16).toString('base64url'); // 16 bytes => 22 chars, Kafka's Uuid string form
+  // 16 bytes => 22 chars, Kafka's Uuid string form. One id in 64 starts with '-', which the storage tool would read
+  // as an option (`format -t -ESl…` fails): draw again.
+  let id: string;
+  do id = randomBytes(16).toString('base64url');
+  while (id.startsWith('-'));
   await writeFile(file, `${id}\n`);
   return id;
 }

@@ -1,10 +1,17 @@
 // The validation rule of contract §5: same customer, same items, same quantities, every quantity a positive integer.
 import type { CommerceOrderRecord, SubmittedOrder, ValidationError } from '../../contracts';
 
-function totalsByItem(items: ReadonlyArray<{ item_id: string; quantity: number }>): Map<string, number> {
-  // A webhook may list the same item twice; what must match is the total quantity per item.
-  const totals = new Map<string, number>();
-  for (const item of items) totals.set(item.item_id, (totals.get(item.item_id) ?? 0) + item.quantity);
+/**
+ * A webhook may list the same item twice; what must match is the total quantity per item. Integer totals are summed
+ * exactly (BigInt): past 2^53 a floating-point sum depends on the order of the lines, and the same lines in another
+ * order would then disagree. A non-integer quantity is already an error of its own; its total is summed as a number.
+ */
+function totalsByItem(items: ReadonlyArray<{ item_id: string; quantity: number }>): Map<string, bigint | number> {
+  const totals = new Map<string, bigint | number>();
+  for (const { item_id, quantity } of items) {
+    const sum = totals.get(item_id) ?? 0n;
+    totals.set(item_id, typeof sum === 'bigint' && Number.isSafeInteger(quantity) ? sum + BigInt(quantity) : Number(sum) + quantity);
+  }
   return totals;
 }
 
@@ -25,7 +32,7 @@ export function compareWithCommerceRecord(submitted: SubmittedOrder, record: Com
     const expected = recordTotals.get(itemId);
     if (expected === undefined) {
       errors.push({ code: 'item_unexpected', item_id: itemId, detail: `${itemId} is not in the Commerce App's order` });
-    } else if (expected !== quantity) {
+    } else if (String(expected) !== String(quantity)) {
       errors.push({ code: 'quantity_mismatch', item_id: itemId, detail: `${itemId} has quantity ${quantity}, the Commerce App has ${expected}` });
     }
   }

@@ -30,6 +30,17 @@ describe('compareWithCommerceRecord', () => {
     expect(compareWithCommerceRecord(submitted([{ item_id: 'itm-jeans', quantity: 1 }, { item_id: 'itm-tee', quantity: 2 }]), record)).toEqual([]);
   });
 
+  it('sums duplicate lines exactly past 2^53: the same lines in another order still match', () => {
+    const lines = [
+      { item_id: 'itm-x', quantity: Number.MAX_SAFE_INTEGER },
+      { item_id: 'itm-x', quantity: 2 },
+      { item_id: 'itm-x', quantity: 1 },
+    ];
+    const big: CommerceOrderRecord = { ...record, items: [...lines].reverse() };
+    expect(compareWithCommerceRecord(submitted(lines), big)).toEqual([]);
+    expect(codes(compareWithCommerceRecord(submitted(lines.slice(0, 2)), big))).toEqual([['quantity_mismatch', 'itm-x']]);
+  });
+
   it('reports a different customer', () => {
     const errors = compareWithCommerceRecord(submitted(record.items, 'cus-999'), record);
     expect(codes(errors)).toEqual([['customer_mismatch', undefined]]);
