@@ -10,6 +10,14 @@ import { startLocalStack, type LocalStack } from './local-stack';
 
 export const E2E_SECRETS = { commerce: 'e2e-commerce-secret', payment: 'e2e-payment-secret', support: 'e2e-support-token' };
 
+export interface PendingActivity {
+  activityType: string;
+  /** The attempt running or about to run: 1 for the first, > 1 once an attempt failed. */
+  attempt: number;
+  /** The last attempt's failure message, if one failed. */
+  lastFailure: string | undefined;
+}
+
 export interface E2eWorld {
   apis: IndependentApis;
   stack: LocalStack;
@@ -19,6 +27,8 @@ export interface E2eWorld {
   temporal: Client;
   /** Temporal's view of the latest run of `workflowId`: its status name (RUNNING, COMPLETED, …) and run id; null if none. */
   describeWorkflow(workflowId: string): Promise<{ status: string; runId: string } | null>;
+  /** The activities Temporal shows pending on the latest run of `workflowId` (as the Web UI lists them); [] if none. */
+  pendingActivities(workflowId: string): Promise<PendingActivity[]>;
   /** Registers an order in the Commerce App and its captured payment; `commerceQuantity` lets the webhook disagree. */
   seedOrder(orderId: string, commerceQuantity?: number): void;
   stop(): Promise<void>;
@@ -65,6 +75,19 @@ export async function bootE2eWorld(extraEnv: Record<string, string> = {}): Promi
         return { status: description.status.name, runId: description.runId };
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return null;
+        throw err;
+      }
+    },
+    async pendingActivities(workflowId) {
+      try {
+        const { raw } = await temporal.workflow.getHandle(workflowId).describe();
+        return (raw.pendingActivities ?? []).map((a) => ({
+          activityType: a.activityType?.name ?? '',
+          attempt: a.attempt ?? 0,
+          lastFailure: a.lastFailure?.message ?? undefined,
+        }));
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return [];
         throw err;
       }
     },
