@@ -26,6 +26,7 @@ COPY contracts ./contracts
 COPY workflows ./workflows
 COPY activities ./activities
 COPY src ./src
+# dev/ (the local stack, tool installers, simulators, demo) stays out: nothing the worker or the gateway loads is there.
 # `node`, the unprivileged user (uid 1000) that the official Node images ship.
 USER node
 EXPOSE 3000

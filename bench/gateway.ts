@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { CommerceWebhookV1, SEARCH_ATTRIBUTES } from '../contracts';
 import pino from 'pino';
 import { loadConfig, type Config } from '../src/config';
-import { startTemporalDevServer, type TemporalDevServer } from '../src/devstack/temporal-dev-server';
+import { startTemporalDevServer, type TemporalDevServer } from '../dev/stack/temporal-dev-server';
 import { buildGateway, type GatewayDeps } from '../src/gateway/app';
 import { PII_REDACT_PATHS, type Logger } from '../src/logger';
 import { isValidSignature } from '../src/gateway/signature';
@@ -23,7 +23,7 @@ import { combineCpuDeltas, cpuSince, cpuSnapshot, type CpuDelta } from './lib/cp
 import { describeError, runConcurrentLoops, type LoadResult } from './lib/drivers';
 import { startLoadProcess, type LoadProcess } from './lib/load-process';
 import { codeRevision, describeMachine, formatLoadavg, machineInfo } from './lib/machine';
-import { freeLoopbackPort } from '../src/devstack/free-port';
+import { freeLoopbackPort } from '../dev/stack/free-port';
 import { durationMs, positiveInt } from './lib/options';
 import { addInto, openProfiler, type PhaseProfiler } from './lib/profile';
 import { fmt, median, summarizeLatencies, table } from './lib/stats';

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES, TASK_QUEUES } from '../../contracts';
-import { freeLoopbackPort } from '../../src/devstack/free-port';
-import { startTemporalDevServer, type TemporalDevServer } from '../../src/devstack/temporal-dev-server';
+import { freeLoopbackPort } from '../../dev/stack/free-port';
+import { startTemporalDevServer, type TemporalDevServer } from '../../dev/stack/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../../src/worker/create-workers';
 import type { fakeActivities } from './fake-activities';
 

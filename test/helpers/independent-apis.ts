@@ -1,5 +1,5 @@
 // An implementation of the external APIs of contract §5 written from the contract alone, independent of
-// src/simulators, so that end-to-end tests prove the service against the contract and not against itself.
+// dev/simulators, so that end-to-end tests prove the service against the contract and not against itself.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freeLoopbackPort } from '../../src/devstack/free-port';
+import { freeLoopbackPort } from '../../dev/stack/free-port';
 
 export interface LocalStack {
   gatewayUrl: string;
@@ -39,7 +39,7 @@ export async function startLocalStack(extraEnv: Record<string, string>, readyTim
     LOG_LEVEL: 'warn',
     ...extraEnv,
   };
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/devstack/start.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'dev/stack/start.ts'], {
     cwd: path.resolve(import.meta.dirname, '../..'),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

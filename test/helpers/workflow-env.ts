@@ -3,7 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../contracts';
-import { ensureTimeSkippingServer } from '../../src/devstack/tools';
+import { ensureTimeSkippingServer } from '../../dev/tools/time-skipping-server';
 import { WORKFLOWS_PATH } from '../../src/worker/create-workers';
 
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {

@@ -7,14 +7,9 @@ import {
   seededPaymentForOrder,
   seededPayments,
   SEEDED_ORDER_COUNT,
-} from '../../src/simulators/seed';
-import {
-  buildCommerceSimulator,
-  buildPaymentSimulator,
-  buildPimSimulator,
-  startSimulators,
-  type SimulatorApp,
-} from '../../src/simulators/server';
+} from '../../dev/simulators/seed';
+import { buildCommerceSimulator, buildPaymentSimulator, buildPimSimulator, startSimulators } from '../../dev/simulators/server';
+import type { SimulatorApp } from '../../dev/simulators/types';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 

@@ -2,9 +2,8 @@
 // route's Update or a cancel requested through Temporal). Once forwarding has started nothing closes the order.
 import { condition, log } from '@temporalio/workflow';
 import { rejection, RejectionType, type DashboardRecord } from '../../contracts';
-import type { OrderContext } from './order-context';
+import { FLOW_STEPS, type OrderContext } from './order-context';
 import type { Closing } from './order-record';
-import { FLOW_STEPS } from './flow';
 import type { Payments } from './payments';
 import { isClosed, isForwarding } from './phase';
 

@@ -16,11 +16,8 @@ import {
 import { COMMERCE_NOT_FOUND_GRACE_MS } from '../activity-options';
 import { describeFailure } from '../failures';
 import type { Closer } from './closing';
-import type { OrderContext } from './order-context';
+import { FLOW_STEPS, type OrderContext } from './order-context';
 import type { Phase } from './phase';
-
-/** The steps of the flow itself, by the names they park under. */
-export const FLOW_STEPS = ['validation', 'enrichment'] as const;
 
 export class Flow {
   constructor(

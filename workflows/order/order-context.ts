@@ -24,6 +24,8 @@ export type OrderActivityProxies = ReturnType<typeof orderActivities>;
 
 /** The step name a refused store write parks under. */
 export const STORE_WRITE = 'store write';
+/** The steps of the flow itself (flow.ts), by the names they park under. */
+export const FLOW_STEPS = ['validation', 'enrichment'] as const;
 
 export class OrderContext {
   readonly acts: OrderActivityProxies;

@@ -2,7 +2,7 @@
 // Admin: PUT /_sim/items/:item_id {sku_id, brand_code} → 201 created / 200 replaced, with the record.
 import { z } from 'zod';
 import { seededCatalogue, type ItemRecord } from './seed';
-import type { SimulatorDefinition } from './server';
+import type { SimulatorDefinition } from './types';
 
 const ItemParams = z.object({ item_id: z.string().min(1) });
 const PutItemBody = z.object({ sku_id: z.string().min(1), brand_code: z.string().min(1) });

@@ -3,7 +3,7 @@
 // 200 replaced (refunds already made against the rrn are kept); GET /_sim/refunds[?rrn=] → {refunds:[…]} oldest first.
 import { z } from 'zod';
 import { PAYMENT_STATUSES, seededPayments, type PaymentRecord } from './seed';
-import type { SimulatorDefinition, SimulatorEnv } from './server';
+import type { SimulatorDefinition, SimulatorEnv } from './types';
 
 export interface RefundRecord {
   readonly refund_id: string;

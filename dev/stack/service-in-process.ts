@@ -1,14 +1,14 @@
 // Runs the worker and the gateway inside the `npm start` process, sharing one embedded dashboard store
 // (PGlite is single-process; production runs `npm run worker` and `npm run gateway` against PostgreSQL).
-import type { Config } from '../config';
-import { buildGateway } from '../gateway/app';
-import { buildGatewayDeps } from '../gateway/gateway-deps';
-import type { Logger } from '../logger';
-import type { DashboardStore } from '../store/dashboard-store';
-import { connectWorker } from '../temporal/connection';
-import { createWorkers } from '../worker/create-workers';
-import { installTemporalRuntime } from '../worker/runtime';
-import { buildWorkerDeps } from '../worker/worker-deps';
+import type { Config } from '../../src/config';
+import { buildGateway } from '../../src/gateway/app';
+import { buildGatewayDeps } from '../../src/gateway/gateway-deps';
+import type { Logger } from '../../src/logger';
+import type { DashboardStore } from '../../src/store/dashboard-store';
+import { connectWorker } from '../../src/temporal/connection';
+import { createWorkers } from '../../src/worker/create-workers';
+import { installTemporalRuntime } from '../../src/worker/runtime';
+import { buildWorkerDeps } from '../../src/worker/worker-deps';
 
 export interface InProcessService {
   port: number;

@@ -1,11 +1,12 @@
 // Runs a single-node KRaft Kafka broker (3.9, jars from Maven Central) on 127.0.0.1 for the local stack and tests,
 // and creates the topics the service needs once the broker answers.
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Kafka, Partitioners, logLevel, type Admin } from 'kafkajs';
+import { ensureKafkaLibs } from '../tools/kafka-jars';
+import { exists, requireJava, type Log } from '../tools/shared';
 import { assertPortFree, spawnManaged, startManaged, tailFile } from './processes';
-import { ensureKafkaLibs, requireJava, type Log } from './tools';
 
 export interface KafkaBrokerOptions {
   port: number;
@@ -48,7 +49,7 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions): Promise<KafkaB
   const log4j = `-Dlog4j.configuration=file:${log4jFile}`;
   const started = Date.now();
 
-  if (!(await fileExists(join(logDir, 'meta.properties')))) {
+  if (!(await exists(join(logDir, 'meta.properties')))) {
     const clusterId = await stableClusterId(dataDir);
     opts.log(`Formatting Kafka storage in ${logDir} (cluster id ${clusterId}, first start only)…`);
     const format = spawnManaged({
@@ -116,7 +117,7 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions): Promise<KafkaB
 }
 
 export function kafkaServerProperties(opts: { port: number; controllerPort: number; logDir: string }): string {
-  return `# Written by src/devstack/kafka-broker.ts on every start; edits are overwritten.
+  return `# Written by dev/stack/kafka-broker.ts on every start; edits are overwritten.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@${HOST}:${opts.controllerPort}
@@ -144,7 +145,7 @@ log.retention.hours=168
 `;
 }
 
-const LOG4J_PROPERTIES = `# Written by src/devstack/kafka-broker.ts: warnings and the start/stop milestones, to stdout (the log file).
+const LOG4J_PROPERTIES = `# Written by dev/stack/kafka-broker.ts: warnings and the start/stop milestones, to stdout (the log file).
 log4j.rootLogger=WARN, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
@@ -203,13 +204,4 @@ async function stableClusterId(dataDir: string): Promise<string> {
   while (id.startsWith('-'));
   await writeFile(file, `${id}\n`);
   return id;
-}
-
-async function fileExists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -3,7 +3,7 @@
 //   → 201 created / 200 replaced, with the record; visible_after_ms keeps GET at 404 for that long (eventual consistency).
 import { z } from 'zod';
 import { seededOrders, type OrderRecord } from './seed';
-import type { SimulatorDefinition, SimulatorEnv } from './server';
+import type { SimulatorDefinition, SimulatorEnv } from './types';
 
 /** Contract §5: more than 150 requests in any second answer 429. */
 export const COMMERCE_RATE_LIMIT_PER_SECOND = 150;

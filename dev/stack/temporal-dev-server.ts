@@ -1,8 +1,9 @@
 // Runs the local Temporal dev server (`temporal server start-dev`, SQLite, Web UI) bound to 127.0.0.1, and knows
 // when it is really usable: gRPC answers and the namespace's custom search attributes are registered.
 import { Connection } from '@temporalio/client';
+import type { Log } from '../tools/shared';
+import { ensureTemporalCli } from '../tools/temporal-cli';
 import { assertPortFree, startManaged } from './processes';
-import { ensureTemporalCli, type Log } from './tools';
 
 export interface TemporalDevServerOptions {
   port: number;

@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { FulfillmentMessage } from '../contracts';
-import { loadConfig } from './config';
-import { signBody } from './gateway/signature';
+import { loadConfig } from '../src/config';
+import { signBody } from '../src/gateway/signature';
 import { seededOrders, seededPaymentForOrder } from './simulators/seed';
 
 const config = loadConfig();

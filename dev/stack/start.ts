@@ -3,14 +3,15 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../../contracts';
-import { ConfigError, DEV_SECRETS, loadConfig } from '../config';
-import { createLogger } from '../logger';
+import { ConfigError, DEV_SECRETS, loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { openDashboardStore } from '../../src/store/dashboard-store';
 import { DEFAULT_SIMULATOR_PORTS, startSimulators } from '../simulators/server';
-import { openDashboardStore } from '../store/dashboard-store';
+import { ensureKafkaLibs } from '../tools/kafka-jars';
+import { ensureTemporalCli } from '../tools/temporal-cli';
 import { startKafkaBroker } from './kafka-broker';
-import { startTemporalDevServer } from './temporal-dev-server';
-import { ensureKafkaLibs, ensureTemporalCli } from './tools';
 import { startServiceInProcess } from './service-in-process';
+import { startTemporalDevServer } from './temporal-dev-server';
 
 type Stop = () => Promise<void>;
 

@@ -1,27 +1,23 @@
-// Unit tests of the dev-tooling's pure parts: cache location, env-override precedence, build lock, generated files.
-// No builds and no servers: fake executables in temp dirs stand in for the real tools.
+// Unit tests of the tool installers' pure parts (dev/tools): cache location, env-override precedence, build lock,
+// generated files. No builds and no servers: fake executables in temp dirs stand in for the real tools.
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { kafkaServerProperties } from '../../src/devstack/kafka-broker';
-import { temporalDevServerArgs } from '../../src/devstack/temporal-dev-server';
+import { ensureKafkaLibs } from '../../dev/tools/kafka-jars';
 import {
   dependenciesPom,
-  ensureKafkaLibs,
-  ensureTemporalCli,
-  ensureTimeSkippingServer,
   inspectLock,
-  javaIdentity,
   lockPathFor,
-  testServerWrapperScript,
   toolDir,
   toolsCacheDir,
   tryAcquireLock,
   withBuildLock,
   TOOL_VERSIONS,
-} from '../../src/devstack/tools';
+} from '../../dev/tools/shared';
+import { ensureTemporalCli } from '../../dev/tools/temporal-cli';
+import { ensureTimeSkippingServer, javaIdentity, testServerWrapperScript } from '../../dev/tools/time-skipping-server';
 
 const ENV_KEYS = ['OMS_TOOLS_CACHE', 'TEMPORAL_CLI_PATH', 'KAFKA_LIBS_DIR', 'TEMPORAL_TEST_SERVER_PATH', 'PATH', 'JAVA_HOME'] as const;
 
@@ -107,6 +103,25 @@ describe('ensureTemporalCli', () => {
     await fakeExecutable(join(`${toolDir('temporalCli')}.partial`, 'temporal'));
     expect(await ensureTemporalCli(log)).toBeUndefined();
     expect(messages.join('\n')).toMatch(/no Go toolchain.*SDK/s);
+  });
+
+  it('builds with go install into the cache, once', async () => {
+    // A stand-in for `go install`: writes the binary into $GOBIN, as the real one does.
+    await fakeExecutable(join(emptyBin, 'go'), 'printf "#!/bin/sh\\n" > "$GOBIN/temporal" && /bin/chmod +x "$GOBIN/temporal"');
+    const binary = join(toolDir('temporalCli'), 'temporal');
+    expect(await ensureTemporalCli(log)).toBe(binary);
+    expect(messages.join('\n')).toMatch(/ready: /);
+    await expect(stat(lockPathFor(toolDir('temporalCli')))).rejects.toThrow(); // released
+    await rm(join(emptyBin, 'go'));
+    expect(await ensureTemporalCli(log)).toBe(binary);
+  });
+
+  it('fails a broken build with its exit status and the log tail, and releases the lock', async () => {
+    await fakeExecutable(join(emptyBin, 'go'), 'echo "verifying module: checksum mismatch"; exit 3');
+    await expect(ensureTemporalCli(log)).rejects.toThrow(/failed \(exit code 3\)[^]*checksum mismatch/);
+    await expect(stat(lockPathFor(toolDir('temporalCli')))).rejects.toThrow();
+    await expect(stat(`${toolDir('temporalCli')}.partial`)).resolves.toBeDefined(); // never published
+    await expect(stat(toolDir('temporalCli'))).rejects.toThrow();
   });
 });
 
@@ -217,47 +232,10 @@ describe('build lock', () => {
   });
 });
 
-describe('generated configuration', () => {
+describe('Maven fetch', () => {
   it('fetches exactly the given artifacts with Maven', () => {
     const pom = dependenciesPom([{ groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version: '3.9.1' }]);
     expect(pom).toContain('<groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>3.9.1</version>');
     expect(pom).toContain('<packaging>pom</packaging>');
-  });
-
-  it('binds the Temporal dev server to 127.0.0.1 and passes attributes, UI and dynamic config', () => {
-    const base = { port: 7233, namespace: 'default', searchAttributes: { OrderStatus: 'Keyword', CustomerId: 'Keyword' } } as const;
-    const headless = temporalDevServerArgs(base, { 'frontend.enableServerVersionCheck': false });
-    expect(headless.slice(0, 4)).toEqual(['server', 'start-dev', '--ip', '127.0.0.1']);
-    expect(headless).toContain('--headless');
-    expect(headless).not.toContain('--db-filename');
-    expect(headless.join(' ')).toContain('--search-attribute OrderStatus=Keyword --search-attribute CustomerId=Keyword');
-    expect(headless.join(' ')).toContain('--dynamic-config-value frontend.enableServerVersionCheck=false');
-
-    const withUi = temporalDevServerArgs({ ...base, uiPort: 8233, dbFile: '/d/temporal.db', uiCodecEndpoint: 'http://127.0.0.1:3000/codec' }, {
-      'limit.taskQueue': { rps: 150 },
-    });
-    expect(withUi.join(' ')).toContain('--ui-ip 127.0.0.1 --ui-port 8233');
-    expect(withUi.join(' ')).toContain('--ui-codec-endpoint http://127.0.0.1:3000/codec');
-    expect(withUi.join(' ')).toContain('--db-filename /d/temporal.db');
-    expect(withUi).toContain('limit.taskQueue={"rps":150}');
-    expect(withUi).not.toContain('--headless');
-  });
-
-  it('configures a single-node KRaft broker on 127.0.0.1', () => {
-    const props = kafkaServerProperties({ port: 9092, controllerPort: 9093, logDir: '/d/kafka' });
-    for (const line of [
-      'process.roles=broker,controller',
-      'controller.quorum.voters=1@127.0.0.1:9093',
-      'listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093',
-      'advertised.listeners=PLAINTEXT://127.0.0.1:9092',
-      'log.dirs=/d/kafka',
-      'offsets.topic.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'group.initial.rebalance.delay.ms=0',
-      'auto.create.topics.enable=false',
-      'log.cleaner.dedupe.buffer.size=16777216',
-    ]) {
-      expect(props.split('\n')).toContain(line);
-    }
   });
 });

@@ -7,9 +7,8 @@
 //   GET  /_sim/stats   → {total, rate_limited, injected_errors, by_route: {"GET /orders/:order_id": {"200": n, "429": n}}}
 //   POST /_sim/reset   → 204; data back to seed, refunds and stats cleared, knobs back to their build-time values
 // Each simulator adds its own /_sim routes (see commerce.ts, pim.ts, payment.ts).
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   serializerCompiler,
@@ -21,39 +20,10 @@ import { z } from 'zod';
 import { createCommerceSimulator } from './commerce';
 import { createPaymentSimulator } from './payment';
 import { createPimSimulator } from './pim';
+import { SIMULATOR_NAMES, type Knobs, type SimulatorApp, type SimulatorDefinition, type SimulatorEnv, type SimulatorName } from './types';
 
-export type SimulatorName = 'commerce' | 'pim' | 'payment';
-export const SIMULATOR_NAMES: readonly SimulatorName[] = ['commerce', 'pim', 'payment'];
 /** The fixed ports of `npm run simulators`; `startSimulators` defaults to random free ports instead. */
 export const DEFAULT_SIMULATOR_PORTS: Readonly<Record<SimulatorName, number>> = { commerce: 4001, pim: 4002, payment: 4003 };
-
-export type SimulatorApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
-
-export interface Knobs {
-  /** Added to every public API request that passes the rate limiter. */
-  latencyMs: number;
-  /** Probability (0…1) that a public API request answers 503 instead of doing its work. */
-  errorRate: number;
-  /** Requests admitted per sliding one-second window; null = unlimited. */
-  rateLimitPerSecond: number | null;
-}
-
-/** What a simulator module hands to the harness: its routes and how to go back to its seed. */
-export interface SimulatorDefinition {
-  readonly name: SimulatorName;
-  readonly defaultRateLimitPerSecond: number | null;
-  /** Public routes; every request to them goes through the rate limiter and the fault knobs first. */
-  api(app: SimulatorApp): void;
-  /** The simulator's own admin routes, mounted under /_sim. */
-  admin(app: SimulatorApp): void;
-  reset(): void;
-}
-
-/** What the harness hands to a simulator module. */
-export interface SimulatorEnv {
-  /** Milliseconds since the epoch; injectable so tests control eventual consistency and the rate-limit window. */
-  now(): number;
-}
 
 export interface BuildSimulatorOptions {
   knobs?: Partial<Knobs>;

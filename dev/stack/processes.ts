@@ -1,5 +1,6 @@
-// Long-running child processes of the local stack (Temporal dev server, Kafka): spawn with output in a log file,
-// wait for readiness, stop by pid, and make sure none outlives the parent (exit, Ctrl-C, SIGTERM).
+// Child processes of the local stack and of the tool installers (Temporal dev server, Kafka, a Go or Maven build, a JVM
+// training run): spawn with output in a log file, wait for readiness, stop by pid, and make sure none outlives the
+// parent (exit, Ctrl-C, SIGTERM).
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -115,11 +116,11 @@ async function stopChild(handle: ManagedProcess, graceMs: number): Promise<void>
 export async function stopProcess(pid: number, graceMs = DEFAULT_GRACE_MS): Promise<void> {
   const managed = registry?.children.get(pid);
   if (managed !== undefined) return managed.stop(graceMs);
-  if (!isAlive(pid)) return;
+  if (!isPidAlive(pid)) return;
   signal(pid, 'SIGTERM');
   const killAt = Date.now() + graceMs;
   let killed = false;
-  while (isAlive(pid)) {
+  while (isPidAlive(pid)) {
     if (!killed && Date.now() >= killAt) {
       signal(pid, 'SIGKILL');
       killed = true;
@@ -173,9 +174,14 @@ export async function startManaged(opts: SpawnOptions & { ready: ReadyOptions })
 
 /** Throws if something already accepts connections on host:port (a leftover server would fool readiness probes). */
 export async function assertPortFree(host: string, port: number, what: string): Promise<void> {
-  const inUse = await new Promise<boolean>((res) => {
+  if (await acceptsConnections(host, port)) throw new Error(`${what} on ${host} is already in use (another instance still running?)`);
+}
+
+/** Whether a TCP connect to host:port succeeds within `timeoutMs` (a port-open readiness probe). */
+export function acceptsConnections(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise<boolean>((res) => {
     const socket = connect({ host, port });
-    socket.setTimeout(1_000, () => {
+    socket.setTimeout(timeoutMs, () => {
       socket.destroy();
       res(false);
     });
@@ -185,7 +191,6 @@ export async function assertPortFree(host: string, port: number, what: string): 
     });
     socket.once('error', () => res(false));
   });
-  if (inUse) throw new Error(`${what} on ${host} is already in use (another instance still running?)`);
 }
 
 export function runningChildren(): readonly ManagedProcess[] {
@@ -201,7 +206,7 @@ export async function tailFile(file: string, lines = 40): Promise<string> {
   }
 }
 
-function describeExit(exit: ExitInfo): string {
+export function describeExit(exit: ExitInfo): string {
   return exit.signal !== null ? `killed by ${exit.signal}` : `exit code ${String(exit.code)}`;
 }
 
@@ -242,7 +247,8 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (any owner) and is not a zombie. */
+export function isPidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {
@@ -273,6 +279,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((res) => setTimeout(res, ms));
 }

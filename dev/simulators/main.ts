@@ -3,7 +3,8 @@
 import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { z } from 'zod';
-import { DEFAULT_SIMULATOR_PORTS, SIMULATOR_NAMES, startSimulators } from './server';
+import { DEFAULT_SIMULATOR_PORTS, startSimulators } from './server';
+import { SIMULATOR_NAMES } from './types';
 
 const Env = z.object({
   SIM_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).optional(),

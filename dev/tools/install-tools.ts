@@ -1,6 +1,9 @@
 // `npm run tools`: installs (or finds) every external tool of the local stack up front and prints where each is,
 // so the minutes-long first build happens when the developer asks for it rather than inside `npm start`/`npm test`.
-import { ensureKafkaLibs, ensureTemporalCli, ensureTimeSkippingServer, formatSeconds, toolsCacheDir, TOOL_VERSIONS } from './tools';
+import { ensureKafkaLibs } from './kafka-jars';
+import { formatSeconds, toolsCacheDir, TOOL_VERSIONS } from './shared';
+import { ensureTemporalCli } from './temporal-cli';
+import { ensureTimeSkippingServer } from './time-skipping-server';
 
 interface Row {
   tool: string;
