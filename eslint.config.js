@@ -1,7 +1,10 @@
 // Lint rules: type-aware safety everywhere, and the physical sandbox boundary around workflows/.
+import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'worker_threads', 'stream', 'events', 'util', 'url', 'timers', 'dns', 'zlib', 'process'];
+// Every Node built-in of the running Node, subpaths included (fs/promises), each as `x` and as `node:x`.
+const SANDBOX_MESSAGE = 'Workflow code runs in the deterministic sandbox: no Node built-ins.';
+const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: SANDBOX_MESSAGE }));
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.data/**', 'dist/**', 'coverage/**', '.scratch/**'] },
@@ -21,10 +24,11 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['pino', 'fastify', 'kafkajs', 'pg', '@electric-sql/pglite', 'bottleneck', '@temporalio/activity', '@temporalio/client', '@temporalio/worker'],
+          paths: ['pino', 'fastify', 'kafkajs', 'pg', '@electric-sql/pglite', 'bottleneck', '@temporalio/activity', '@temporalio/client', '@temporalio/worker', ...nodeBuiltins],
           patterns: [
-            { group: [...nodeBuiltins, ...nodeBuiltins.map((m) => `node:${m}`), 'node:*'], message: 'Workflow code runs in the deterministic sandbox: no Node built-ins.' },
-            { group: ['**/src/**', '../src/*'], message: 'Workflows import only @temporalio/workflow, @temporalio/common, zod and contracts/.' },
+            // Built-ins that exist only with the prefix (node:test, node:sea) are not in builtinModules.
+            { group: ['node:*'], message: SANDBOX_MESSAGE },
+            { group: ['**/src/**', '../src/*', '**/dev/**', '../dev/*'], message: 'Workflows import only @temporalio/workflow, @temporalio/common, zod and contracts/.' },
             { group: ['**/activities/*', '**/activities'], allowTypeImports: true, message: 'Import activities as types only (proxyActivities).' },
           ],
         },

@@ -1,6 +1,6 @@
 // Dashboard store writes: the record at every status change (the revision makes retried or reordered writes
 // harmless), and what a late event leaves on a closed order: its history entry (once per event) and parked steps.
-import { ErrorType, failure, type DashboardRecord, type ParkedStep, type TerminalStatus } from '../contracts';
+import { ErrorType, wrapFailure, type DashboardRecord, type ParkedStep, type TerminalStatus } from '../contracts';
 import { isPermanentStoreError } from '../src/store/store-errors';
 
 export interface SaveOutcome {
@@ -25,11 +25,8 @@ async function storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    const cause = err instanceof Error ? err : new Error(String(err));
-    if (isPermanentStoreError(err)) {
-      throw failure(ErrorType.STORE_REJECTED, `${what} was refused by the store: ${cause.message}`, { cause, nonRetryable: true });
-    }
-    throw failure(ErrorType.STORE_UNAVAILABLE, `${what} failed: ${cause.message}`, { cause });
+    if (isPermanentStoreError(err)) throw wrapFailure(ErrorType.STORE_REJECTED, `${what} was refused by the store`, err, { nonRetryable: true });
+    throw wrapFailure(ErrorType.STORE_UNAVAILABLE, `${what} failed`, err);
   }
 }
 

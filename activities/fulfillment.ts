@@ -1,5 +1,5 @@
 // Hand-off to fulfillment: the enriched order on Kafka, keyed by order id, with the workflow id as idempotency key.
-import { ErrorType, failure, type FulfillmentMessage } from '../contracts';
+import { ErrorType, wrapFailure, type FulfillmentMessage } from '../contracts';
 import type { FulfillmentPublisher } from '../src/kafka/fulfillment-publisher';
 
 export function createFulfillmentActivities(deps: { publisher: FulfillmentPublisher }) {
@@ -9,9 +9,7 @@ export function createFulfillmentActivities(deps: { publisher: FulfillmentPublis
       try {
         await deps.publisher.publish(message, idempotencyKey);
       } catch (err) {
-        throw failure(ErrorType.FULFILLMENT_PUBLISH_FAILED, `publishing order ${message.order_id} failed: ${(err as Error).message}`, {
-          cause: err as Error,
-        });
+        throw wrapFailure(ErrorType.FULFILLMENT_PUBLISH_FAILED, `publishing order ${message.order_id} failed`, err);
       }
     },
   };

@@ -1,6 +1,6 @@
 // Payment activities: confirm a capture callback by RRN (only `captured`, same order, same amount, an RRN not already
 // paying another order counts), and refund a capture — the compensation — once, by its Idempotency-Key.
-import { ErrorType, failure } from '../contracts';
+import { ErrorType, wrapFailure } from '../contracts';
 import { isPermanentStoreError } from '../src/store/store-errors';
 import type { PaymentApi, RefundReceipt } from '../src/clients/payment-api';
 
@@ -53,10 +53,9 @@ export function createPaymentActivities(deps: { payments: PaymentApi; claims: Rr
       try {
         owner = await deps.claims.claimRrn(input.rrn, input.orderId);
       } catch (err) {
-        const cause = err instanceof Error ? err : new Error(String(err));
         // A value the store refuses for good is not an outage: not retried, the confirmation parks visibly.
-        if (isPermanentStoreError(err)) throw failure(ErrorType.STORE_REJECTED, `claiming RRN ${input.rrn} was refused by the store: ${cause.message}`, { cause, nonRetryable: true });
-        throw failure(ErrorType.STORE_UNAVAILABLE, `claiming RRN ${input.rrn} failed: ${cause.message}`, { cause });
+        if (isPermanentStoreError(err)) throw wrapFailure(ErrorType.STORE_REJECTED, `claiming RRN ${input.rrn} was refused by the store`, err, { nonRetryable: true });
+        throw wrapFailure(ErrorType.STORE_UNAVAILABLE, `claiming RRN ${input.rrn} failed`, err);
       }
       if (owner !== input.orderId) return rejected('rrn_already_used', `RRN ${input.rrn} already paid order ${owner}`);
       return { accepted: true };

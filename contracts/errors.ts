@@ -51,3 +51,36 @@ export function failure(type: ErrorType, message: string, options: FailureOption
     ...(options.details ? { details: options.details } : {}),
   });
 }
+
+/**
+ * A thrown value as an Error: an Error as it is; anything else (a string, a plain object, undefined: JavaScript lets
+ * code throw any of them) as a new Error whose message describes it, so that a cause always has a message.
+ */
+export function asError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new Error(describeThrown(thrown));
+}
+
+function describeThrown(thrown: unknown): string {
+  if (typeof thrown === 'string') return thrown;
+  try {
+    const json = JSON.stringify(thrown);
+    if (json !== undefined) return json;
+  } catch {
+    // a cycle or a BigInt inside: fall through to the tag
+  }
+  try {
+    return String(thrown);
+  } catch {
+    return Object.prototype.toString.call(thrown);
+  }
+}
+
+/**
+ * The one way a caught error becomes a failure of the taxonomy: `message` (what was being done), a colon and the
+ * error's own message; the error kept as the cause. Whether it is retryable stays the caller's call (`options`).
+ */
+export function wrapFailure(type: ErrorType, message: string, thrown: unknown, options: Omit<FailureOptions, 'cause'> = {}): ApplicationFailure {
+  const cause = asError(thrown);
+  return failure(type, `${message}: ${cause.message}`, { ...options, cause });
+}

@@ -9,7 +9,10 @@ export const DEV_SECRETS = {
   SUPPORT_API_TOKEN: 'dev-support-api-token',
 } as const;
 
-/** The built-in simulators' fixed ports (`npm run simulators`); `npm start` passes the real URLs explicitly. */
+/**
+ * The built-in simulators' fixed ports (`npm run simulators`); `npm start` passes the real URLs explicitly. Outside
+ * production only: with NODE_ENV=production a process that calls the APIs refuses to start without their URLs.
+ */
 export const DEFAULT_API_URLS = {
   COMMERCE_API_URL: 'http://127.0.0.1:4001',
   PIM_API_URL: 'http://127.0.0.1:4002',
@@ -68,6 +71,13 @@ const SECRETS_BY_ROLE: Record<ProcessRole, Array<keyof typeof DEV_SECRETS>> = {
   all: ['COMMERCE_WEBHOOK_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'SUPPORT_API_TOKEN'],
 };
 
+/** Which external APIs a process calls: the worker's activities call all three, the gateway none of them. */
+const API_URLS_BY_ROLE: Record<ProcessRole, Array<keyof typeof DEFAULT_API_URLS>> = {
+  gateway: [],
+  worker: ['COMMERCE_API_URL', 'PIM_API_URL', 'PAYMENT_API_URL'],
+  all: ['COMMERCE_API_URL', 'PIM_API_URL', 'PAYMENT_API_URL'],
+};
+
 export interface Config {
   nodeEnv: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -96,19 +106,22 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRole = 'all'): Config {
-  const result = EnvSchema.safeParse(withoutEmpty(env));
+  const given = withoutEmpty(env);
+  const result = EnvSchema.safeParse(given);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const e = result.data;
   if (e.NODE_ENV === 'production') {
-    const devDefaults = SECRETS_BY_ROLE[role].filter(
-      (name) => env[name] === undefined || env[name] === '' || env[name] === DEV_SECRETS[name],
-    );
-    if (devDefaults.length > 0) {
-      throw new ConfigError(`Invalid environment:\n${devDefaults.map((n) => `  ${n}: must be set to a real secret when NODE_ENV=production`).join('\n')}`);
-    }
+    const devSecrets = SECRETS_BY_ROLE[role].filter((name) => given[name] === undefined || given[name] === DEV_SECRETS[name]);
+    // The defaults are the dev simulators' local ports: a production worker must never quietly call those instead.
+    const missingUrls = API_URLS_BY_ROLE[role].filter((name) => given[name] === undefined);
+    const lines = [
+      ...devSecrets.map((n) => `  ${n}: must be set to a real secret when NODE_ENV=production`),
+      ...missingUrls.map((n) => `  ${n}: must be set to the API's base URL when NODE_ENV=production (the default ${DEFAULT_API_URLS[n]} is the dev simulator)`),
+    ];
+    if (lines.length > 0) throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   return {
     nodeEnv: e.NODE_ENV,

@@ -11,7 +11,7 @@
 //   not only to the headers, so a server that answers at once and then dribbles the body is cut at the same
 //   deadline. A timeout is a retryable UPSTREAM_UNAVAILABLE (it is transient, like a 503).
 // - Error bodies (4xx) are only read for a short snippet for the message (ERROR_SNIPPET_BYTES), never in full.
-import { ErrorType, failure } from '../../contracts';
+import { asError, ErrorType, failure, wrapFailure } from '../../contracts';
 import type { z } from 'zod';
 
 /** Per-client bounds of one exchange with an upstream; each client fills what it does not set from the defaults. */
@@ -108,7 +108,7 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, cap: number, 
   } catch (err) {
     if (signal.aborted) return { kind: 'timeout' };
     await reader.cancel(err).catch(() => undefined);
-    return { kind: 'broken', error: err as Error };
+    return { kind: 'broken', error: asError(err) };
   } finally {
     signal.removeEventListener('abort', stop);
   }
@@ -152,8 +152,8 @@ export async function requestJson<T>(req: JsonRequest<T>): Promise<JsonResult<T>
       signal,
     });
   } catch (err) {
-    if (signal.aborted) throw timedOut('waiting for the answer', err as Error);
-    throw failure(ErrorType.UPSTREAM_UNAVAILABLE, `${what} failed: ${(err as Error).message}`, { cause: err as Error });
+    if (signal.aborted) throw timedOut('waiting for the answer', asError(err));
+    throw wrapFailure(ErrorType.UPSTREAM_UNAVAILABLE, `${what} failed`, err);
   }
 
   if (req.expectedEmpty?.includes(response.status)) {
@@ -186,7 +186,7 @@ export async function requestJson<T>(req: JsonRequest<T>): Promise<JsonResult<T>
   if (read.kind === 'timeout') throw timedOut('reading the body');
   if (read.kind === 'broken') {
     // A connection that breaks mid-body is a network fault, transient like one that breaks before the headers.
-    throw failure(ErrorType.UPSTREAM_UNAVAILABLE, `${what} broke off while sending the body: ${read.error.message}`, { cause: read.error });
+    throw wrapFailure(ErrorType.UPSTREAM_UNAVAILABLE, `${what} broke off while sending the body`, read.error);
   }
 
   let json: unknown;
@@ -195,7 +195,7 @@ export async function requestJson<T>(req: JsonRequest<T>): Promise<JsonResult<T>
     if (text.trim() === '' && req.allowEmptySuccess) return { status: response.status, body: undefined };
     json = JSON.parse(text);
   } catch (err) {
-    throw failure(ErrorType.UPSTREAM_CONTRACT_VIOLATION, `${what} answered invalid JSON`, { nonRetryable: true, cause: err as Error });
+    throw wrapFailure(ErrorType.UPSTREAM_CONTRACT_VIOLATION, `${what} answered invalid JSON`, err, { nonRetryable: true });
   }
   const parsed = req.schema.safeParse(json);
   if (!parsed.success) {

@@ -1,7 +1,7 @@
 // Assembles the gateway's dependencies from configuration: Temporal client, store reader, readiness probes.
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { createKafka } from '../kafka/fulfillment-publisher';
+import { createKafka } from '../kafka/kafka-client';
 import type { DashboardStore } from '../store/dashboard-store';
 import { connectClient } from '../temporal/connection';
 import { createTemporalOrderCommands } from '../temporal/order-commands';

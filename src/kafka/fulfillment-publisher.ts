@@ -1,26 +1,10 @@
 // Publishes forwarded orders to the fulfillment topic with an idempotent, acks=all kafkajs producer (contract §7).
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { FulfillmentMessage } from '../../contracts';
-import type { Logger } from '../logger';
 
 export interface FulfillmentPublisher {
   publish(message: FulfillmentMessage, idempotencyKey: string): Promise<void>;
   close(): Promise<void>;
-}
-
-export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
-  const log = options.logger.child({ component: 'kafkajs' });
-  return new Kafka({
-    clientId: options.clientId,
-    brokers: options.brokers,
-    logLevel: logLevel.WARN,
-    retry: { retries: 8, initialRetryTime: 200 },
-    logCreator: () => (entry) => {
-      const { message, ...extra } = entry.log;
-      if (entry.level <= logLevel.ERROR) log.error(extra, message);
-      else log.warn(extra, message);
-    },
-  });
 }
 
 export function createFulfillmentPublisher(options: { kafka: Kafka; topic: string }): FulfillmentPublisher {

@@ -4,7 +4,8 @@ import type { Logger } from '../logger';
 import { createCommerceApi, createCommerceLimiter } from '../clients/commerce-api';
 import { createPaymentApi } from '../clients/payment-api';
 import { createPimApi } from '../clients/pim-api';
-import { createFulfillmentPublisher, createKafka } from '../kafka/fulfillment-publisher';
+import { createFulfillmentPublisher } from '../kafka/fulfillment-publisher';
+import { createKafka } from '../kafka/kafka-client';
 import type { DashboardStore } from '../store/dashboard-store';
 import type { WorkerDeps } from './create-workers';
 

@@ -3,10 +3,12 @@
 // here, independently of contracts/inputs.ts), and the mutations that turn a valid body into a mistyped one.
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
+import { onTestFinished } from 'vitest';
 import { z } from 'zod';
 import type { CommerceOrderEvent, CorrectionRequest, CorrectionResult, DashboardRecord, OrderStatus, PaymentCaptureEvent, RetryRequest, CancelRequest } from '../../contracts';
-import { buildGateway } from '../../src/gateway/app';
+import { gatewayApp, gatewayServerOptions, type GatewayDeps, type GatewayOptions } from '../../src/gateway/app';
+import type { GatewayMetrics } from '../../src/gateway/metrics';
 import type { ReadinessCheck } from '../../src/gateway/routes/health';
 import type { DashboardStore, ListOptions } from '../../src/store/dashboard-store';
 import type { OrderCommands } from '../../src/temporal/order-commands';
@@ -164,25 +166,80 @@ export const DEFAULT_SECRETS: GatewaySecrets = {
   supportApiToken: 'test-support-api-token',
 };
 
-export interface TestGatewayOptions {
-  events?: OrderEventSink;
-  commands?: OrderCommands;
-  store?: Pick<DashboardStore, 'get' | 'listByCustomer' | 'listByStatus'>;
+type GatewayStore = GatewayOptions['store'];
+
+export interface BuildOptions<Sink extends OrderEventSink, Store extends GatewayStore> {
+  /** Default: a fresh RecordingSink. */
+  events?: Sink;
+  /** The commands a test expects; every other one refuses (a 5xx, so a stray call shows). */
+  commands?: Partial<OrderCommands>;
+  /** Default: a fresh InMemoryStore. */
+  store?: Store;
+  /** Gives the store a countParked, which turns on the oms_orders_with_parked_steps gauge. */
+  countParked?: DashboardStore['countParked'];
+  /** Default: DEFAULT_SECRETS. */
   secrets?: GatewaySecrets;
+  /** Default: every check passes. */
   readiness?: Record<string, ReadinessCheck>;
+  /** Default: no logging. */
+  logger?: GatewayDeps['logger'];
+  /** Default: a fresh registry, as in production. */
+  metrics?: GatewayMetrics;
+  /**
+   * One gateway for many tests, built in beforeAll: its caller closes it (afterAll). Without it the gateway closes when
+   * the test that built it finishes, so it can only be built inside a test.
+   */
+  shared?: boolean;
 }
 
-/** The real gateway (every plugin and route) over fakes; the caller closes it. */
-export async function buildTestGateway(options: TestGatewayOptions = {}): Promise<FastifyInstance> {
-  const refuse = async () => Promise.reject(new Error('unexpected call'));
-  return buildGateway({
-    logger: false,
-    events: options.events ?? new RecordingSink(),
-    commands: options.commands ?? { cancel: refuse, correct: refuse, retryParked: refuse },
-    store: options.store ?? new InMemoryStore(),
+export interface TestGateway<Sink extends OrderEventSink, Store extends GatewayStore> {
+  app: FastifyInstance;
+  /** The event sink the gateway hands webhooks to ("Temporal"). */
+  sink: Sink;
+  store: Store;
+}
+
+function refusing(name: string): () => Promise<never> {
+  return async () => Promise.reject(new Error(`unexpected call of ${name}`));
+}
+
+/** The store as it is, plus a countParked (a delegate, so that the caller's store object stays untouched). */
+function withCountParked(store: GatewayStore, countParked: DashboardStore['countParked']): GatewayStore {
+  return {
+    get: (orderId) => store.get(orderId),
+    listByCustomer: (customerId, opts) => store.listByCustomer(customerId, opts),
+    listByStatus: (status, opts) => store.listByStatus(status, opts),
+    countParked,
+  };
+}
+
+/**
+ * The one way tests build the gateway: the real plugin (every plugin, hook and route) on a Fastify instance made with
+ * the production server options, as server.ts does, over fakes for Temporal, the store and the commands.
+ */
+export async function build<Sink extends OrderEventSink = RecordingSink, Store extends GatewayStore = InMemoryStore>(
+  options: BuildOptions<Sink, Store> = {},
+): Promise<TestGateway<Sink, Store>> {
+  // The casts only name the defaults: a caller that passes no sink (store) gets a RecordingSink (InMemoryStore).
+  const sink = options.events ?? (new RecordingSink() as OrderEventSink as Sink);
+  const store = options.store ?? (new InMemoryStore() as GatewayStore as Store);
+  const given = options.commands ?? {};
+  const commands: OrderCommands = {
+    cancel: given.cancel?.bind(given) ?? refusing('commands.cancel'),
+    correct: given.correct?.bind(given) ?? refusing('commands.correct'),
+    retryParked: given.retryParked?.bind(given) ?? refusing('commands.retryParked'),
+  };
+  const app = Fastify(gatewayServerOptions(options.logger ?? false));
+  if (!options.shared) onTestFinished(() => app.close());
+  await app.register(gatewayApp, {
+    events: sink,
+    commands,
+    store: options.countParked ? withCountParked(store, options.countParked) : store,
     secrets: { ...(options.secrets ?? DEFAULT_SECRETS) },
     readiness: options.readiness ?? { temporal: async () => undefined, kafka: async () => undefined },
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
+  return { app, sink, store };
 }
 
 export function bearer(token: string): Record<string, string> {
@@ -620,6 +677,24 @@ export interface Target {
   slot: Slot;
   /** An optional field: leaving it out (or misspelling its key) is no error. */
   optional?: boolean;
+}
+
+/** The targets of a body carrying an order (`customer_id` + `order`): the webhook and the support correction. */
+export function orderBodyTargets(body: JsonObject): Target[] {
+  const items = navigate(body, ['order', 'items']);
+  const count = Array.isArray(items) ? items.length : 0;
+  const perItem = Array.from({ length: count }, (_, i): Target[] => [
+    { path: ['order', 'items', i], slot: 'item' },
+    { path: ['order', 'items', i, 'item_id'], slot: 'id' },
+    { path: ['order', 'items', i, 'quantity'], slot: 'quantity' },
+  ]).flat();
+  return [
+    { path: ['customer_id'], slot: 'id' },
+    { path: ['order'], slot: 'object' },
+    { path: ['order', 'order_id'], slot: 'id' },
+    { path: ['order', 'items'], slot: 'items' },
+    ...perItem,
+  ];
 }
 
 export type Change = { op: 'remove' } | { op: 'rename'; to: string } | { op: 'set'; value: Json } | { op: 'wrap' } | { op: 'encode' };

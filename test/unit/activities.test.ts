@@ -386,6 +386,17 @@ describe('confirmCapture', () => {
     expect(f.nonRetryable).toBe(false);
   });
 
+  it('maps an RRN the store refuses for good to a non-retryable STORE_REJECTED that keeps the cause', async () => {
+    const refused = Object.assign(new Error('value too long for type character varying(128)'), { code: '22001' });
+    const bad: RrnClaims = { claimRrn: async () => Promise.reject(refused) };
+    const f = await failureOf(run(createPaymentActivities({ payments: payments(captured), claims: bad }).confirmCapture, input));
+    expect(f.type).toBe(ErrorType.STORE_REJECTED);
+    expect(f.nonRetryable).toBe(true);
+    expect(f.cause).toBe(refused);
+    expect(f.message).toContain('rrn-0001');
+    expect(f.message).toContain('value too long');
+  });
+
   it('never refunds while confirming', async () => {
     const api = payments({ ...captured, amount_cents: 1 });
     await run(createPaymentActivities({ payments: api, claims: claims() }).confirmCapture, input);
@@ -435,6 +446,20 @@ describe('publishFulfillment', () => {
     expect(f.nonRetryable).toBe(false);
     expect(f.cause?.message).toContain('KafkaJSNumberOfRetriesExceeded');
     expect(f.message).toContain('ord-0001');
+  });
+
+  it.each<[string, unknown, string]>([
+    ['a string', 'broker went away', 'broker went away'],
+    ['a plain object', { code: 'ECONNRESET' }, 'ECONNRESET'],
+    ['undefined', undefined, 'undefined'],
+  ])('keeps a cause with a message when the publisher throws %s (not an Error)', async (_what, thrown, described) => {
+    const publisher: FulfillmentPublisher = { publish: async () => Promise.reject(thrown), close: vi.fn<FulfillmentPublisher['close']>() };
+    const f = await failureOf(run(createFulfillmentActivities({ publisher }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' }));
+    expect(f.type).toBe(ErrorType.FULFILLMENT_PUBLISH_FAILED);
+    expect(f.nonRetryable).toBe(false);
+    expect(f.cause).toBeInstanceOf(Error);
+    expect(f.cause?.message).toContain(described);
+    expect(f.message).toBe(`publishing order ord-0001 failed: ${f.cause?.message}`);
   });
 });
 
@@ -499,6 +524,15 @@ describe('dashboard activities', () => {
     expect(f.nonRetryable).toBe(false);
     expect(f.cause).toBe(cause);
     expect(f.message).toContain('ord-0001');
+  });
+
+  it('saveDashboardRecord keeps a cause with a message when the store throws something that is not an Error', async () => {
+    const store = writer({ save: async () => Promise.reject('connection lost') });
+    const f = await failureOf(run(createDashboardActivities({ store }).saveDashboardRecord, { record, revision: 1 }));
+    expect(f.type).toBe(ErrorType.STORE_UNAVAILABLE);
+    expect(f.nonRetryable).toBe(false);
+    expect(f.cause).toBeInstanceOf(Error);
+    expect(f.message).toBe('saving order ord-0001 failed: connection lost');
   });
 
   it('readDashboardRecord returns the record, or null (not undefined: results travel as JSON)', async () => {

@@ -1,6 +1,7 @@
-// Unit tests of loadConfig (contract §2): defaults, durations, named errors, and production's refusal of dev secrets.
+// Unit tests of loadConfig (contract §2): defaults, durations, named errors, and production's refusal of dev secrets
+// and of the dev simulators' API URLs.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEV_SECRETS, loadConfig } from '../../src/config';
+import { ConfigError, DEFAULT_API_URLS, DEV_SECRETS, loadConfig, type ProcessRole } from '../../src/config';
 
 const REAL_SECRETS = {
   COMMERCE_WEBHOOK_SECRET: 'prod-commerce-7f3a9c',
@@ -8,10 +9,16 @@ const REAL_SECRETS = {
   SUPPORT_API_TOKEN: 'prod-support-9d0c11',
 } as const;
 
+const REAL_API_URLS = {
+  COMMERCE_API_URL: 'https://commerce.example.com/api',
+  PIM_API_URL: 'https://pim.example.com',
+  PAYMENT_API_URL: 'https://payments.example.com/v2',
+} as const;
+
 /** loadConfig's error, asserted to be a ConfigError. */
-function configError(env: NodeJS.ProcessEnv): ConfigError {
+function configError(env: NodeJS.ProcessEnv, role?: ProcessRole): ConfigError {
   try {
-    loadConfig(env);
+    loadConfig(env, role);
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return err as ConfigError;
@@ -121,35 +128,35 @@ describe('loadConfig errors name the variable', () => {
 
 describe('loadConfig in production', () => {
   it('refuses to start without secrets, naming each missing one', () => {
-    const err = configError({ NODE_ENV: 'production' });
+    const err = configError({ NODE_ENV: 'production', ...REAL_API_URLS });
     for (const name of Object.keys(REAL_SECRETS)) expect(err.message).toContain(name);
   });
 
   it('refuses the dev default secrets, naming each', () => {
-    const err = configError({ NODE_ENV: 'production', ...DEV_SECRETS });
+    const err = configError({ NODE_ENV: 'production', ...REAL_API_URLS, ...DEV_SECRETS });
     for (const name of Object.keys(DEV_SECRETS)) expect(err.message).toContain(name);
   });
 
   it('names only the secret that is still a dev value', () => {
-    const err = configError({ NODE_ENV: 'production', ...REAL_SECRETS, SUPPORT_API_TOKEN: DEV_SECRETS.SUPPORT_API_TOKEN });
+    const err = configError({ NODE_ENV: 'production', ...REAL_API_URLS, ...REAL_SECRETS, SUPPORT_API_TOKEN: DEV_SECRETS.SUPPORT_API_TOKEN });
     expect(err.message).toContain('SUPPORT_API_TOKEN');
     expect(err.message).not.toContain('COMMERCE_WEBHOOK_SECRET');
     expect(err.message).not.toContain('PAYMENT_WEBHOOK_SECRET');
   });
 
   it('treats an empty secret as missing', () => {
-    const err = configError({ NODE_ENV: 'production', ...REAL_SECRETS, PAYMENT_WEBHOOK_SECRET: '' });
+    const err = configError({ NODE_ENV: 'production', ...REAL_API_URLS, ...REAL_SECRETS, PAYMENT_WEBHOOK_SECRET: '' });
     expect(err.message).toContain('PAYMENT_WEBHOOK_SECRET');
     expect(err.message).not.toContain('COMMERCE_WEBHOOK_SECRET');
   });
 
   it('never prints a secret value in the error', () => {
-    const err = configError({ NODE_ENV: 'production', ...REAL_SECRETS, SUPPORT_API_TOKEN: '' });
+    const err = configError({ NODE_ENV: 'production', ...REAL_API_URLS, ...REAL_SECRETS, SUPPORT_API_TOKEN: '' });
     for (const value of Object.values(REAL_SECRETS)) expect(err.message).not.toContain(value);
   });
 
   it('accepts real secrets', () => {
-    const config = loadConfig({ NODE_ENV: 'production', ...REAL_SECRETS });
+    const config = loadConfig({ NODE_ENV: 'production', ...REAL_API_URLS, ...REAL_SECRETS });
     expect(config.nodeEnv).toBe('production');
     expect(config.secrets).toEqual({
       commerceWebhook: REAL_SECRETS.COMMERCE_WEBHOOK_SECRET,
@@ -160,6 +167,66 @@ describe('loadConfig in production', () => {
 
   it('accepts the dev secrets outside production', () => {
     expect(loadConfig({ NODE_ENV: 'development', ...DEV_SECRETS }).secrets.supportApiToken).toBe(DEV_SECRETS.SUPPORT_API_TOKEN);
+  });
+});
+
+describe('loadConfig in production: the external API URLs', () => {
+  const API_URLS = Object.keys(REAL_API_URLS) as Array<keyof typeof REAL_API_URLS>;
+
+  it('refuses to start without them instead of calling the simulator ports, naming each missing one', () => {
+    const err = configError({ NODE_ENV: 'production', ...REAL_SECRETS });
+    for (const name of API_URLS) {
+      expect(err.message).toMatch(new RegExp(`^  ${name}: must be set .*NODE_ENV=production`, 'm'));
+    }
+  });
+
+  it.each(API_URLS)('names only %s when it alone is missing', (missing) => {
+    const urls = Object.fromEntries(API_URLS.filter((name) => name !== missing).map((name) => [name, REAL_API_URLS[name]]));
+    const err = configError({ NODE_ENV: 'production', ...REAL_SECRETS, ...urls });
+    expect(err.message).toContain(missing);
+    for (const name of API_URLS.filter((n) => n !== missing)) expect(err.message).not.toContain(name);
+    for (const secret of Object.keys(REAL_SECRETS)) expect(err.message).not.toContain(secret);
+  });
+
+  it('treats an empty URL as missing', () => {
+    const err = configError({ NODE_ENV: 'production', ...REAL_SECRETS, ...REAL_API_URLS, PIM_API_URL: '' });
+    expect(err.message).toContain('PIM_API_URL');
+    expect(err.message).not.toContain('COMMERCE_API_URL');
+    expect(err.message).not.toContain('PAYMENT_API_URL');
+  });
+
+  it('names missing URLs and dev secrets in one error', () => {
+    const err = configError({ NODE_ENV: 'production', ...REAL_SECRETS, SUPPORT_API_TOKEN: DEV_SECRETS.SUPPORT_API_TOKEN, COMMERCE_API_URL: REAL_API_URLS.COMMERCE_API_URL });
+    for (const name of ['SUPPORT_API_TOKEN', 'PIM_API_URL', 'PAYMENT_API_URL']) expect(err.message).toContain(name);
+    expect(err.message).not.toContain('COMMERCE_API_URL');
+  });
+
+  it('still refuses a malformed URL as before, naming it', () => {
+    const err = configError({ NODE_ENV: 'production', ...REAL_SECRETS, ...REAL_API_URLS, PAYMENT_API_URL: 'payments' });
+    expect(err.message).toContain('PAYMENT_API_URL');
+  });
+
+  it('the worker needs them, without any secret', () => {
+    const err = configError({ NODE_ENV: 'production' }, 'worker');
+    for (const name of API_URLS) expect(err.message).toContain(name);
+    for (const secret of Object.keys(REAL_SECRETS)) expect(err.message).not.toContain(secret);
+    const config = loadConfig({ NODE_ENV: 'production', ...REAL_API_URLS }, 'worker');
+    expect(config.apis).toEqual({ commerceUrl: REAL_API_URLS.COMMERCE_API_URL, pimUrl: REAL_API_URLS.PIM_API_URL, paymentUrl: REAL_API_URLS.PAYMENT_API_URL });
+  });
+
+  it('the gateway, which calls none of the APIs, does not', () => {
+    const config = loadConfig({ NODE_ENV: 'production', ...REAL_SECRETS }, 'gateway');
+    expect(config.nodeEnv).toBe('production');
+  });
+
+  it('uses the given URLs (trailing slash dropped)', () => {
+    const config = loadConfig({ NODE_ENV: 'production', ...REAL_SECRETS, ...REAL_API_URLS, PIM_API_URL: 'https://pim.example.com/' });
+    expect(config.apis).toEqual({ commerceUrl: REAL_API_URLS.COMMERCE_API_URL, pimUrl: 'https://pim.example.com', paymentUrl: REAL_API_URLS.PAYMENT_API_URL });
+  });
+
+  it('outside production the simulator ports stay the defaults', () => {
+    const config = loadConfig({ NODE_ENV: 'development' });
+    expect(config.apis).toEqual({ commerceUrl: DEFAULT_API_URLS.COMMERCE_API_URL, pimUrl: DEFAULT_API_URLS.PIM_API_URL, paymentUrl: DEFAULT_API_URLS.PAYMENT_API_URL });
   });
 });
 

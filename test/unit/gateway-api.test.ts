@@ -1,33 +1,16 @@
 // The gateway's API surface beyond the basic routes, through app.inject: payload versions and the PII rule of
 // version 2, the OpenAPI document generated from the route schemas, Prometheus metrics, command error mapping.
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CommerceWebhookV2, INPUT_RULES, type DashboardRecord } from '../../contracts';
 import { signBody } from '../../src/gateway/signature';
-import { OrderCommandError, type OrderCommands } from '../../src/temporal/order-commands';
-import { buildTestGateway, RecordingSink } from '../helpers/gateway-app';
+import { OrderCommandError } from '../../src/temporal/order-commands';
+import { bearer, build, DEFAULT_SECRETS } from '../helpers/gateway-app';
 
-const SECRETS = { commerceWebhook: 'c-secret', paymentWebhook: 'p-secret', supportApiToken: 'token-1' };
+const SECRETS = DEFAULT_SECRETS;
+const TOKEN = SECRETS.supportApiToken;
 const EMAIL = 'ada.lovelace@example.com';
 const V2 = 'application/vnd.oms.commerce-order+json; version=2';
-
-const apps: FastifyInstance[] = [];
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((a) => a.close()));
-});
-
-async function build(commands: Partial<OrderCommands> = {}) {
-  const sink = new RecordingSink();
-  const refuse = async () => Promise.reject(new Error('unexpected command'));
-  const app = await buildTestGateway({
-    events: sink,
-    commands: { cancel: refuse, correct: refuse, retryParked: refuse, ...commands },
-    secrets: SECRETS,
-    readiness: { temporal: async () => undefined, kafka: async () => Promise.reject(new Error('broker at 10.1.2.3:9092 refused')) },
-  });
-  apps.push(app);
-  return { app, sink };
-}
 
 function commerce(app: FastifyInstance, body: unknown, contentType: string) {
   const raw = JSON.stringify(body);
@@ -169,7 +152,7 @@ describe('metrics and health', () => {
     const { app } = await build();
     await commerce(app, order, 'application/json');
     await commerce(app, { nope: true }, 'application/json');
-    await app.inject({ method: 'GET', url: '/v1/orders/ord-123', headers: { authorization: 'Bearer token-1' } });
+    await app.inject({ method: 'GET', url: '/v1/orders/ord-123', headers: bearer(TOKEN) });
     const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(text).toMatch(/oms_http_requests_total\{method="POST",route="\/v1\/webhooks\/commerce",status="202"\} 1/);
     expect(text).toMatch(/oms_http_requests_total\{method="POST",route="\/v1\/webhooks\/commerce",status="400"\} 1/);
@@ -182,7 +165,9 @@ describe('metrics and health', () => {
   });
 
   it('/readyz names the failing dependency without leaking its address', async () => {
-    const { app } = await build();
+    const { app } = await build({
+      readiness: { temporal: async () => undefined, kafka: async () => Promise.reject(new Error('broker at 10.1.2.3:9092 refused')) },
+    });
     const res = await app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({ status: 'unavailable', checks: { temporal: 'ok', kafka: 'unavailable' } });
@@ -192,15 +177,15 @@ describe('metrics and health', () => {
   it('accepts the Bearer scheme in any case, never a wrong token', async () => {
     const { app } = await build();
     const get = (authorization: string) => app.inject({ method: 'GET', url: '/v1/orders/x', headers: { authorization } });
-    expect((await get('bearer token-1')).statusCode).toBe(404);
-    expect((await get('BEARER token-1')).statusCode).toBe(404);
-    expect((await get('Bearer token-2')).statusCode).toBe(401);
-    expect((await get('Basic token-1')).statusCode).toBe(401);
+    expect((await get(`bearer ${TOKEN}`)).statusCode).toBe(404);
+    expect((await get(`BEARER ${TOKEN}`)).statusCode).toBe(404);
+    expect((await get(`Bearer ${TOKEN}-2`)).statusCode).toBe(401);
+    expect((await get(`Basic ${TOKEN}`)).statusCode).toBe(401);
   });
 });
 
 describe('commands map onto the contract statuses', () => {
-  const auth = { authorization: 'Bearer token-1' };
+  const auth = bearer(TOKEN);
   const record = { order_id: 'ord-1', status: 'CANCELLED' } as unknown as DashboardRecord;
 
   it('cancel: 409 for a refused update, 404 unknown, 503 dependency down, 400 bad body', async () => {
@@ -210,7 +195,7 @@ describe('commands map onto the contract statuses', () => {
       [new OrderCommandError('unavailable', 'pim down'), 503],
     ];
     for (const [error, status] of outcomes) {
-      const { app } = await build({ cancel: async () => Promise.reject(error) });
+      const { app } = await build({ commands: { cancel: async () => Promise.reject(error) } });
       const res = await app.inject({ method: 'POST', url: '/v1/orders/ord-1/cancel', headers: auth, payload: { reason: 'x' } });
       expect(res.statusCode).toBe(status);
       expect(res.headers['content-type']).toContain('application/problem+json');
@@ -221,11 +206,21 @@ describe('commands map onto the contract statuses', () => {
 
   it('correction: 422 with the reasons, 400 when the body names another order', async () => {
     const reasons = [{ code: 'quantity_mismatch' as const, item_id: 'itm-1', detail: 'quantity 1, Commerce has 2' }];
-    const { app } = await build({ correct: async () => ({ accepted: false, errors: reasons, record }) });
+    const { app } = await build({ commands: { correct: async () => ({ accepted: false, errors: reasons, record }) } });
     const body = { customer_id: 'cus-1', order: { order_id: 'ord-1', items: [{ item_id: 'itm-1', quantity: 1 }] }, note: '', agent: 'ann' };
     const res = await app.inject({ method: 'POST', url: '/v1/support/orders/ord-1/correction', headers: auth, payload: body });
     expect(res.statusCode).toBe(422);
+    expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json()).toMatchObject({ status: 422, validation_errors: reasons, errors: [{ field: 'order.items[itm-1]' }] });
+    // The same problem document as every other error (contract §3), plus the reasons.
+    expect(res.json()).toEqual({
+      type: 'https://oms.example/problems/still-invalid',
+      title: 'Unprocessable Content',
+      status: 422,
+      detail: expect.stringContaining('NEEDS_CORRECTION'),
+      errors: [{ field: 'order.items[itm-1]', message: 'quantity_mismatch: quantity 1, Commerce has 2' }],
+      validation_errors: reasons,
+    });
     const other = await app.inject({ method: 'POST', url: '/v1/support/orders/ord-2/correction', headers: auth, payload: body });
     expect(other.statusCode).toBe(400);
   });

@@ -24,7 +24,7 @@ import { z } from 'zod';
 import { orderWorkflowId } from '../../contracts';
 import {
   ANY_4XX,
-  buildTestGateway,
+  build,
   cloneObject,
   deeplyNested,
   describeMutations,
@@ -66,6 +66,7 @@ import {
   type Path,
   type Target,
   type Wire,
+  orderBodyTargets,
 } from '../helpers/gateway-app';
 
 /** Fixed so that CI and a developer see the same inputs; override with FC_SEED to explore other inputs. */
@@ -94,7 +95,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   // One gateway for the whole file: properties make thousands of requests, and building one per run would dominate.
-  app = await buildTestGateway({ events: sink, commands: stray.commands, store: stray.store, secrets: { ...SECRETS }, readiness: stray.readiness });
+  ({ app } = await build({ events: sink, commands: stray.commands, store: stray.store, secrets: { ...SECRETS }, readiness: stray.readiness, shared: true }));
 });
 
 afterAll(async () => {
@@ -214,22 +215,7 @@ const commerce: Route = {
   valid: validCommerce,
   otherValid: validPayment,
   orderIdPath: ['order', 'order_id'],
-  targets(body) {
-    const items = navigate(body, ['order', 'items']);
-    const count = Array.isArray(items) ? items.length : 0;
-    const perItem = Array.from({ length: count }, (_, i): Target[] => [
-      { path: ['order', 'items', i], slot: 'item' },
-      { path: ['order', 'items', i, 'item_id'], slot: 'id' },
-      { path: ['order', 'items', i, 'quantity'], slot: 'quantity' },
-    ]).flat();
-    return [
-      { path: ['customer_id'], slot: 'id' },
-      { path: ['order'], slot: 'object' },
-      { path: ['order', 'order_id'], slot: 'id' },
-      { path: ['order', 'items'], slot: 'items' },
-      ...perItem,
-    ];
-  },
+  targets: orderBodyTargets,
   restructurings: {
     'order flattened into the top level': (b) => ({ customer_id: field(b, ['customer_id']), order_id: field(b, ['order', 'order_id']), items: field(b, ['order', 'items']) }),
     'items beside order instead of inside it': (b) => ({ customer_id: field(b, ['customer_id']), order: { order_id: field(b, ['order', 'order_id']) }, items: field(b, ['order', 'items']) }),

@@ -20,7 +20,7 @@ import {
   agentInsideRule,
   ANY_4XX,
   bearer,
-  buildTestGateway,
+  build,
   cloneObject,
   deeplyNested,
   describeMutations,
@@ -60,6 +60,7 @@ import {
   type Mutation,
   type Target,
   type Wire,
+  orderBodyTargets,
 } from '../helpers/gateway-app';
 
 /** Fixed so that CI and a developer see the same inputs; override with FC_SEED to explore other inputs. */
@@ -83,7 +84,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   // One gateway for the whole file: thousands of requests, and building one per run would dominate.
-  app = await buildTestGateway({ events: stray.sink, commands, store: stray.store, secrets: { ...SECRETS }, readiness: stray.readiness });
+  ({ app } = await build({ events: stray.sink, commands, store: stray.store, secrets: { ...SECRETS }, readiness: stray.readiness, shared: true }));
 });
 
 afterAll(async () => {
@@ -202,19 +203,8 @@ const correction: CommandRoute = {
   valid: validCorrection(fc.boolean()),
   full: validCorrection(fc.constant(true)).filter(hasBody),
   targets(body) {
-    const items = body.order !== undefined && typeof body.order === 'object' && body.order !== null && !Array.isArray(body.order) ? (body.order as JsonObject).items : undefined;
-    const count = Array.isArray(items) ? items.length : 0;
-    const perItem = Array.from({ length: count }, (_, i): Target[] => [
-      { path: ['order', 'items', i], slot: 'item' },
-      { path: ['order', 'items', i, 'item_id'], slot: 'id' },
-      { path: ['order', 'items', i, 'quantity'], slot: 'quantity' },
-    ]).flat();
     return [
-      { path: ['customer_id'], slot: 'id' },
-      { path: ['order'], slot: 'object' },
-      { path: ['order', 'order_id'], slot: 'id' },
-      { path: ['order', 'items'], slot: 'items' },
-      ...perItem,
+      ...orderBodyTargets(body),
       { path: ['note'], slot: 'note', optional: true },
       { path: ['agent'], slot: 'agent' },
     ];

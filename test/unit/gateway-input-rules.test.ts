@@ -16,7 +16,7 @@ import {
   REASONS_INSIDE_THE_RULE,
   REASONS_OUTSIDE_THE_RULE,
 } from '../helpers/fixtures';
-import { bearer, buildTestGateway, dashboardRecord, DEFAULT_SECRETS, InMemoryStore, isLoneSurrogate, navigate, pathSegment, ProblemShape, RecordingCommands, RecordingSink, type Json } from '../helpers/gateway-app';
+import { bearer, build, dashboardRecord, DEFAULT_SECRETS, InMemoryStore, isLoneSurrogate, navigate, pathSegment, ProblemShape, RecordingCommands, RecordingSink, type Json } from '../helpers/gateway-app';
 
 const SECRETS = DEFAULT_SECRETS;
 const AUTH = bearer(SECRETS.supportApiToken);
@@ -47,7 +47,7 @@ beforeAll(async () => {
     listByCustomer: (id: string) => store.listByCustomer(id),
     listByStatus: (...args: Parameters<InMemoryStore['listByStatus']>) => store.listByStatus(...args),
   };
-  app = await buildTestGateway({ events: sink, commands, store: delegate, secrets: SECRETS });
+  ({ app } = await build({ events: sink, commands, store: delegate, secrets: SECRETS, shared: true }));
 });
 
 afterAll(async () => {

@@ -3,41 +3,12 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildGateway, type GatewayDeps } from '../../src/gateway/app';
-import { createGatewayMetrics, PARKED_ORDERS_GAUGE, registerParkedOrdersGauge, type GatewayMetrics } from '../../src/gateway/metrics';
-import type { DashboardStore } from '../../src/store/dashboard-store';
-import type { OrderEventSink } from '../../src/temporal/order-events';
+import { describe, expect, it, vi } from 'vitest';
+import { createGatewayMetrics, PARKED_ORDERS_GAUGE, registerParkedOrdersGauge } from '../../src/gateway/metrics';
+import { build } from '../helpers/gateway-app';
 
-const refuse = async () => Promise.reject(new Error('unexpected call'));
-const sink: OrderEventSink = { commerceOrder: refuse, paymentCapture: refuse };
 /** The sample line, not the HELP and TYPE lines. */
 const SAMPLE = new RegExp(`^${PARKED_ORDERS_GAUGE} (\\S+)$`, 'm');
-
-const apps: FastifyInstance[] = [];
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((a) => a.close()));
-});
-
-async function build(options: { countParked?: DashboardStore['countParked']; logger?: GatewayDeps['logger']; metrics?: GatewayMetrics } = {}) {
-  const store: GatewayDeps['store'] = {
-    get: async () => undefined,
-    listByCustomer: async () => [],
-    listByStatus: async () => [],
-    ...(options.countParked ? { countParked: options.countParked } : {}),
-  };
-  const app = await buildGateway({
-    logger: options.logger ?? false,
-    events: sink,
-    commands: { cancel: refuse, correct: refuse, retryParked: refuse },
-    store,
-    secrets: { commerceWebhook: 'c', paymentWebhook: 'p', supportApiToken: 't' },
-    readiness: {},
-    ...(options.metrics ? { metrics: options.metrics } : {}),
-  });
-  apps.push(app);
-  return app;
-}
 
 async function scrape(app: FastifyInstance): Promise<{ status: number; body: string; parked: string | undefined }> {
   const res = await app.inject({ method: 'GET', url: '/metrics' });
@@ -55,7 +26,7 @@ describe('oms_orders_with_parked_steps', () => {
   it('reads the store\'s countParked at every scrape', async () => {
     const counts = [3, 0, 12];
     const countParked = vi.fn(async () => counts.shift() ?? 0);
-    const app = await build({ countParked });
+    const { app } = await build({ countParked });
     expect(countParked).not.toHaveBeenCalled();
 
     const first = await scrape(app);
@@ -75,7 +46,7 @@ describe('oms_orders_with_parked_steps', () => {
       if (next instanceof Error) throw next;
       return next;
     });
-    const app = await build({ countParked, logger });
+    const { app } = await build({ countParked, logger });
 
     const failed = await scrape(app);
     expect(failed.status).toBe(200);
@@ -99,18 +70,18 @@ describe('oms_orders_with_parked_steps', () => {
   });
 
   it('exports no such gauge for a store without countParked', async () => {
-    const res = await scrape(await build());
+    const res = await scrape((await build()).app);
     expect(res.status).toBe(200);
     expect(res.body).not.toContain(PARKED_ORDERS_GAUGE);
   });
 
   it('lets a new app register the gauge again on a registry that outlived the previous app', async () => {
     const metrics = createGatewayMetrics({ processMetrics: false });
-    const first = await build({ metrics, countParked: async () => 1 });
+    const { app: first } = await build({ metrics, countParked: async () => 1 });
     expect((await scrape(first)).parked).toBe('1');
     await first.close();
 
-    const second = await build({ metrics, countParked: async () => 2 });
+    const { app: second } = await build({ metrics, countParked: async () => 2 });
     expect((await scrape(second)).parked).toBe('2');
   });
 

@@ -3,9 +3,9 @@
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { CommerceOrderEvent } from '../../contracts';
-import { buildGateway } from '../../src/gateway/app';
 import { signBody } from '../../src/gateway/signature';
 import type { DeliveryOutcome, OrderEventSink } from '../../src/temporal/order-events';
+import { build } from '../helpers/gateway-app';
 
 const SECRET = 'shutdown-secret';
 
@@ -24,15 +24,7 @@ describe('graceful shutdown', () => {
         return 'delivered';
       },
     };
-    const refuse = async () => Promise.reject(new Error('unexpected'));
-    const app = await buildGateway({
-      logger: false,
-      events: sink,
-      commands: { cancel: refuse, correct: refuse, retryParked: refuse },
-      store: { get: async () => undefined, listByCustomer: async () => [], listByStatus: async () => [] },
-      secrets: { commerceWebhook: SECRET, paymentWebhook: SECRET, supportApiToken: 't' },
-      readiness: {},
-    });
+    const { app } = await build({ events: sink, secrets: { commerceWebhook: SECRET, paymentWebhook: SECRET, supportApiToken: 't' } });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     const raw = JSON.stringify({ customer_id: 'c', order: { order_id: 'ord-inflight', items: [{ item_id: 'i', quantity: 1 }] } });

@@ -6,25 +6,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DashboardRecord } from '../../contracts';
 import type { ReadinessCheck } from '../../src/gateway/routes/health';
 import { signBody } from '../../src/gateway/signature';
-import type { OrderCommands } from '../../src/temporal/order-commands';
-import { buildTestGateway, dashboardRecord as record, InMemoryStore, RecordingCommands, RecordingSink } from '../helpers/gateway-app';
+import { build, dashboardRecord as record, DEFAULT_SECRETS, RecordingCommands } from '../helpers/gateway-app';
 
-const SECRETS = {
-  commerceWebhook: 'test-commerce-webhook-secret',
-  paymentWebhook: 'test-payment-webhook-secret',
-  supportApiToken: 'test-support-api-token',
-} as const;
+const SECRETS = DEFAULT_SECRETS;
 
 const PROBLEM_JSON = 'application/problem+json';
 const COMMERCE_V1 = 'application/vnd.oms.commerce-order+json; version=1';
 const PAYMENT_V1 = 'application/vnd.oms.payment-capture+json; version=1';
-
-/** The command routes (cancel, correction, retry) are not exercised here; any call is a test failure. */
-const noCommands: OrderCommands = {
-  cancel: async () => Promise.reject(new Error('unexpected cancel command')),
-  correct: async () => Promise.reject(new Error('unexpected correction command')),
-  retryParked: async () => Promise.reject(new Error('unexpected retry command')),
-};
 
 const commerceBody = {
   customer_id: 'cus-007',
@@ -38,25 +26,11 @@ const commerceBody = {
 };
 const paymentBody = { customer_id: 'cus-007', rrn: 'rrn-0001', amount_cents: 7_450, metadata: { order_id: 'ord-0001' } };
 
-interface Harness {
-  app: FastifyInstance;
-  sink: RecordingSink;
-  store: InMemoryStore;
-}
-
-const apps: FastifyInstance[] = [];
-afterEach(async () => {
+// Each gateway comes from the shared build() and closes when its test ends. Unless a test passes its own commands,
+// every command refuses (a call would be a 5xx, failing the test): the command routes are gateway-api's subject.
+afterEach(() => {
   vi.useRealTimers();
-  await Promise.all(apps.splice(0).map((app) => app.close()));
 });
-
-async function build(options: { readiness?: Record<string, ReadinessCheck>; store?: InMemoryStore } = {}): Promise<Harness> {
-  const sink = new RecordingSink();
-  const store = options.store ?? new InMemoryStore();
-  const app = await buildTestGateway({ events: sink, commands: noCommands, store, secrets: SECRETS, ...(options.readiness ? { readiness: options.readiness } : {}) });
-  apps.push(app);
-  return { app, sink, store };
-}
 
 interface PostOptions {
   /** Signature header value; default: the correct one. `null` omits the header. */
@@ -525,8 +499,7 @@ describe('ids in a path (contract §4 "Identifiers and text")', () => {
 
   it('POST …/retry without any body reaches the command with no agent and no note (docs/api.md: the body is optional)', async () => {
     const commands = new RecordingCommands();
-    const app = await buildTestGateway({ commands, secrets: SECRETS });
-    apps.push(app);
+    const { app } = await build({ commands });
     const res = await app.inject({ method: 'POST', url: '/v1/support/orders/ord-1/retry', headers: bearer() });
     expect(res.statusCode, res.body).toBe(200);
     expect(commands.calls).toEqual([{ command: 'retryParked', orderId: 'ord-1', request: {} }]);

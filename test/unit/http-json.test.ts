@@ -98,6 +98,15 @@ describe('requestJson', () => {
     expect(f.message).toContain(`GET ${BASE}/things/1`);
   });
 
+  it('a fetch that rejects with something other than an Error → UPSTREAM_UNAVAILABLE whose cause is an Error saying what', async () => {
+    const f = await failureOf(get(vi.fn<typeof fetch>(() => Promise.reject('socket hang up'))));
+    expect(f.type).toBe(ErrorType.UPSTREAM_UNAVAILABLE);
+    expect(f.nonRetryable).toBe(false);
+    expect(f.cause).toBeInstanceOf(Error);
+    expect(f.cause?.message).toBe('socket hang up');
+    expect(f.message).toBe(`GET ${BASE}/things/1 failed: socket hang up`);
+  });
+
   it('a request that outlives its timeout → UPSTREAM_UNAVAILABLE, retryable', async () => {
     // The fake fetch only settles when the request's own AbortSignal fires.
     const hanging = vi.fn<typeof fetch>(

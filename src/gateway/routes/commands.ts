@@ -3,8 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CancelRequest, CorrectionRequest, DashboardRecord, Id, RetryRequest, ValidationError } from '../../../contracts';
 import { OrderCommandError, type OrderCommands } from '../../temporal/order-commands';
-import { requireBearer } from '../plugins/auth';
-import { HttpProblem, ProblemBody, problems } from '../problem';
+import { requireBearer } from '../hooks/require-bearer';
+import { HttpProblem, ProblemBody, problemBody, problems } from '../problem';
 
 export interface CommandRouteOptions {
   commands: OrderCommands;
@@ -64,17 +64,13 @@ export const commandRoutes: FastifyPluginAsyncZod<CommandRouteOptions> = async (
       }
       const result = await command(() => opts.commands.correct(order_id, request.body));
       if (result.accepted) return result.record;
+      const fieldErrors = result.errors.map((e) => ({ field: e.item_id ? `order.items[${e.item_id}]` : 'customer_id', message: `${e.code}: ${e.detail}` }));
+      const detail = 'the corrected order still does not match the Commerce App; it stays NEEDS_CORRECTION';
+      // The one problem shape, with the validation reasons as an extension member (RFC 9457 §3.2).
       return reply
         .code(422)
         .type('application/problem+json')
-        .send({
-          type: 'https://oms.example/problems/still-invalid',
-          title: 'Unprocessable Content',
-          status: 422,
-          detail: 'the corrected order still does not match the Commerce App; it stays NEEDS_CORRECTION',
-          errors: result.errors.map((e) => ({ field: e.item_id ? `order.items[${e.item_id}]` : 'customer_id', message: `${e.code}: ${e.detail}` })),
-          validation_errors: result.errors,
-        });
+        .send({ ...problemBody(422, 'still-invalid', detail, fieldErrors), validation_errors: result.errors });
     },
   );
 

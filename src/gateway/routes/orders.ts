@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DashboardRecord, Id, OrderStatus } from '../../../contracts';
 import type { DashboardStore } from '../../store/dashboard-store';
-import { requireBearer } from '../plugins/auth';
+import { requireBearer } from '../hooks/require-bearer';
 import { HttpProblem, problems } from '../problem';
 
 export interface OrderRouteOptions {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CommerceWebhookV1, CommerceWebhookV2, orderWorkflowId, PaymentCaptureV1 } from '../../../contracts';
 import type { OrderEventSink, DeliveryOutcome } from '../../temporal/order-events';
 import type { GatewayMetrics } from '../metrics';
-import { requireSignature } from '../plugins/auth';
+import { requireSignature } from '../hooks/require-signature';
 import { HttpProblem, problems } from '../problem';
 import { versionedBody } from '../versioned-body';
 

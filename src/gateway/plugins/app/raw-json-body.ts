@@ -1,7 +1,7 @@
 // JSON body parsing that keeps the raw bytes (the HMAC is over them) and accepts the versioned vendor media types.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { HttpProblem } from '../problem';
+import { HttpProblem } from '../../problem';
 
 declare module 'fastify' {
   interface FastifyRequest {

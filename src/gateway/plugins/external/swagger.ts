@@ -1,11 +1,12 @@
-// The OpenAPI document, generated from the routes' own zod schemas (no second copy of any schema), and its UI at /docs.
+// Third-party: @fastify/swagger builds the OpenAPI document from the routes' own zod schemas (no second copy of any
+// schema), @fastify/swagger-ui serves it at /docs. Registered before the routes, so that it sees every one of them.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 
-export const openApi = fp(
+export const swaggerDocs = fp(
   async (app: FastifyInstance) => {
     await app.register(swagger, {
       openapi: {
@@ -26,5 +27,5 @@ export const openApi = fp(
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
   },
-  { name: 'openapi' },
+  { name: 'swagger-docs' },
 );

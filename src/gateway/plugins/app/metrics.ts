@@ -2,7 +2,7 @@
 // with the gauges read at scrape time (orders with a parked step).
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { PARKED_ORDERS_GAUGE, registerParkedOrdersGauge, type GatewayMetrics } from '../metrics';
+import { PARKED_ORDERS_GAUGE, registerParkedOrdersGauge, type GatewayMetrics } from '../../metrics';
 
 export interface MetricsPluginOptions {
   metrics: GatewayMetrics;
@@ -17,7 +17,7 @@ export const metricsPlugin = fp<MetricsPluginOptions>(
         count: countParked,
         onError: (err) => app.log.warn({ err }, 'could not count orders with parked steps for /metrics'),
       });
-      // The registry may outlive this app (passed in through GatewayDeps): the next app registers its own gauge.
+      // The registry may outlive this app (passed in through the gateway's options): the next app registers its own gauge.
       app.addHook('onClose', async () => metrics.registry.removeSingleMetric(PARKED_ORDERS_GAUGE));
     }
     app.addHook('onResponse', async (request, reply) => {

@@ -2,7 +2,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { HttpProblem, problemBody, type FieldError } from '../problem';
+import { HttpProblem, problemBody, type FieldError } from '../../problem';
 
 const FASTIFY_CODES: Record<string, { status: number; slug: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, slug: 'body-too-large' },
