@@ -40,7 +40,7 @@ urlencode() {
   printf '%s' "$out"
 }
 
-# The first line of a command's output, read whole: `cmd | head -n 1` under pipefail can fail when head closes the
+# The first line of a command's output, read whole: piping into `head` under pipefail can fail when it closes the
 # pipe before the writer is done (SIGPIPE).
 first_line() { local out; out="$("$@")" || return 1; printf '%s' "${out%%$'\n'*}"; }
 
