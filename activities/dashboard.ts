@@ -1,7 +1,7 @@
 // Dashboard store writes: the record at every status change (the revision makes retried or reordered writes
 // harmless), and what a late event leaves on a closed order: its history entry (once per event) and parked steps.
-import { ErrorType, wrapFailure, type DashboardRecord, type ParkedStep, type TerminalStatus } from '../contracts';
-import { isPermanentStoreError } from '../src/store/store-errors';
+import type { DashboardRecord, ParkedStep, TerminalStatus } from '../contracts';
+import { callStore } from '../src/store/store-errors';
 
 export interface SaveOutcome {
   applied: boolean;
@@ -20,27 +20,17 @@ export interface DashboardWriter {
   markParked(orderId: string, step: string, parked: ParkedStep | null): Promise<{ applied: boolean }>;
 }
 
-/** An outage is retried until the store is back; a value the store refuses for good is not retried at all. */
-async function storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (isPermanentStoreError(err)) throw wrapFailure(ErrorType.STORE_REJECTED, `${what} was refused by the store`, err, { nonRetryable: true });
-    throw wrapFailure(ErrorType.STORE_UNAVAILABLE, `${what} failed`, err);
-  }
-}
-
 export function createDashboardActivities(deps: { store: DashboardWriter }) {
   return {
     async saveDashboardRecord(input: { record: DashboardRecord; revision: number }): Promise<SaveOutcome> {
-      return storeCall(`saving order ${input.record.order_id}`, () => deps.store.save(input.record, input.revision));
+      return callStore(`saving order ${input.record.order_id}`, () => deps.store.save(input.record, input.revision));
     },
     async readDashboardRecord(orderId: string): Promise<DashboardRecord | null> {
       // null, not undefined: activity results travel as JSON.
-      return (await storeCall(`reading order ${orderId}`, () => deps.store.get(orderId))) ?? null;
+      return (await callStore(`reading order ${orderId}`, () => deps.store.get(orderId))) ?? null;
     },
     async recordLateEvent(input: { orderId: string; eventId: string; at: string; reason: string }): Promise<{ applied: boolean }> {
-      return storeCall(`recording a late event on order ${input.orderId}`, () =>
+      return callStore(`recording a late event on order ${input.orderId}`, () =>
         deps.store.appendHistoryOnce(input.orderId, input.eventId, { at: input.at, reason: input.reason }),
       );
     },
@@ -50,7 +40,7 @@ export function createDashboardActivities(deps: { store: DashboardWriter }) {
      */
     async markOrderParked(input: { orderId: string; step: string; parked: ParkedStep | null }): Promise<{ applied: boolean }> {
       const what = `${input.parked === null ? 'clearing' : 'marking'} parked step ${input.step} of order ${input.orderId}`;
-      return storeCall(what, () => deps.store.markParked(input.orderId, input.step, input.parked));
+      return callStore(what, () => deps.store.markParked(input.orderId, input.step, input.parked));
     },
   };
 }

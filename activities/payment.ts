@@ -1,7 +1,6 @@
 // Payment activities: confirm a capture callback by RRN (only `captured`, same order, same amount, an RRN not already
 // paying another order counts), and refund a capture — the compensation — once, by its Idempotency-Key.
-import { ErrorType, wrapFailure } from '../contracts';
-import { isPermanentStoreError } from '../src/store/store-errors';
+import { callStore } from '../src/store/store-errors';
 import type { PaymentApi, RefundReceipt } from '../src/clients/payment-api';
 
 export interface ConfirmCaptureInput {
@@ -49,14 +48,7 @@ export function createPaymentActivities(deps: { payments: PaymentApi; claims: Rr
         return rejected('amount_mismatch', `callback says ${input.amountCents}, the Payment API says ${payment.amount_cents}`);
       }
       if (payment.status !== 'captured') return rejected('not_captured', `payment status is ${payment.status}`);
-      let owner: string;
-      try {
-        owner = await deps.claims.claimRrn(input.rrn, input.orderId);
-      } catch (err) {
-        // A value the store refuses for good is not an outage: not retried, the confirmation parks visibly.
-        if (isPermanentStoreError(err)) throw wrapFailure(ErrorType.STORE_REJECTED, `claiming RRN ${input.rrn} was refused by the store`, err, { nonRetryable: true });
-        throw wrapFailure(ErrorType.STORE_UNAVAILABLE, `claiming RRN ${input.rrn} failed`, err);
-      }
+      const owner = await callStore(`claiming RRN ${input.rrn}`, () => deps.claims.claimRrn(input.rrn, input.orderId));
       if (owner !== input.orderId) return rejected('rrn_already_used', `RRN ${input.rrn} already paid order ${owner}`);
       return { accepted: true };
     },

@@ -66,12 +66,12 @@ export class ParkingLot {
           throw err;
         }
         const error = describeFailure(err);
-        const entry: Parked = { step: name, error, since: new Date().toISOString(), retryNow: false };
-        const alreadyShown = id !== undefined && this.parked.has(id);
-        if (id !== undefined && alreadyShown) entry.since = this.parked.get(id)?.since ?? entry.since;
+        // Still listed from an earlier failure of this step: keep its `since`, and do not announce it again.
+        const shown = id === undefined ? undefined : this.parked.get(id);
+        const entry: Parked = { step: name, error, since: shown?.since ?? new Date().toISOString(), retryNow: false };
         id ??= ++this.sequence;
         this.parked.set(id, entry);
-        if (!alreadyShown) {
+        if (!shown) {
           countParked(name);
           log.error('step parked after exhausting its retries', { ...this.context, step: name, error });
           await this.changed(`${name} parked: ${error}`, name);
