@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { dirname } from 'node:path';
 
 export interface ExitInfo {
@@ -33,6 +33,11 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Default grace period used by stop() and by the signal handlers. */
   graceMs?: number;
+  /**
+   * Own process group: a Ctrl-C in the terminal then reaches only the parent, which stops the child itself (a
+   * supervisor must tell its own stop from a child's death). The 'exit' hook still kills it with the parent.
+   */
+  detached?: boolean;
 }
 
 export interface ReadyOptions {
@@ -64,6 +69,7 @@ export function spawnManaged(opts: SpawnOptions): ManagedProcess {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       stdio: ['ignore', fd, fd],
+      detached: opts.detached ?? false,
     });
   } finally {
     closeSync(fd);
@@ -175,6 +181,15 @@ export async function startManaged(opts: SpawnOptions & { ready: ReadyOptions })
 /** Throws if something already accepts connections on host:port (a leftover server would fool readiness probes). */
 export async function assertPortFree(host: string, port: number, what: string): Promise<void> {
   if (await acceptsConnections(host, port)) throw new Error(`${what} on ${host} is already in use (another instance still running?)`);
+}
+
+/** Whether a server could listen on host:port right now (nobody holds it, whether or not it accepts connections). */
+export function isPortBindable(host: string, port: number): Promise<boolean> {
+  return new Promise<boolean>((res) => {
+    const server = createServer();
+    server.once('error', () => res(false));
+    server.listen(port, host, () => server.close(() => res(true)));
+  });
 }
 
 /** Whether a TCP connect to host:port succeeds within `timeoutMs` (a port-open readiness probe). */

@@ -1,23 +1,38 @@
-// `npm start`: the whole local stack on one machine — Temporal dev server, Kafka, store, simulators, worker, gateway.
+// `npm start [-- --workers N]`: the whole local stack on one machine — Temporal dev server, Kafka, the shared dashboard
+// store, simulators, and the service's processes as in production: one gateway and N workers, each its own child
+// process (npm run gateway / npm run worker with the environment computed here), supervised and restarted alone.
 // Each piece an operator already runs elsewhere (TEMPORAL_ADDRESS, KAFKA_BROKERS, DATABASE_URL, *_API_URL) is skipped.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { SEARCH_ATTRIBUTES } from '../../contracts';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES, TASK_QUEUES } from '../../contracts';
 import { ConfigError, DEV_SECRETS, loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { openDashboardStore } from '../../src/store/dashboard-store';
 import { DEFAULT_SIMULATOR_PORTS, startSimulators } from '../simulators/server';
 import { ensureKafkaLibs } from '../tools/kafka-jars';
 import { ensureTemporalCli } from '../tools/temporal-cli';
+import { freeLoopbackPort } from './free-port';
 import { startKafkaBroker } from './kafka-broker';
-import { startServiceInProcess } from './service-in-process';
+import { assertPortFree, isPortBindable, tailFile } from './processes';
+import { stackProcessesFile, writeStackProcesses, type StackProcesses } from './stack-processes';
+import { parseStartArgs, StartUsageError } from './start-args';
+import { startSharedStore } from './shared-store';
+import { startSupervised, type SupervisedProcess } from './supervisor';
 import { startTemporalDevServer } from './temporal-dev-server';
 
 type Stop = () => Promise<void>;
 
 const STOP_DEADLINE_MS = 30_000;
+const HOST = '127.0.0.1';
+/** Longer than the processes' own close-with-grace (20 s, src/process/lifecycle.ts): SIGKILL only if that hangs. */
+const CHILD_GRACE_MS = 25_000;
+/** Bundling the workflows dominates a worker's start; N of them at once share the machine's 2 cores. */
+const WORKER_READY_TIMEOUT_MS = 5 * 60_000;
+const GATEWAY_READY_TIMEOUT_MS = 2 * 60_000;
+const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
-const say = (message: string) => process.stdout.write(`[oms] ${message}\n`);
+const say = (message: string): void => {
+  process.stdout.write(`[oms] ${message}\n`);
+};
 
 function port(name: string, fallback: number): number {
   const value = process.env[name];
@@ -27,12 +42,39 @@ function port(name: string, fallback: number): number {
   return n;
 }
 
+/** Worker 1 keeps the configured metrics address; the others count up from it, or take any free port if taken. */
+async function workerMetricsAddresses(base: string | undefined, count: number): Promise<Array<string | undefined>> {
+  if (base === undefined) return Array.from({ length: count }, () => undefined);
+  const [host = HOST, portText = '9464'] = base.split(/:(?=\d+$)/);
+  const first = Number(portText);
+  const addresses: string[] = [base];
+  for (let i = 1; i < count; i += 1) {
+    const candidate = first + i;
+    const free = candidate <= 65_535 && (await isPortBindable(host, candidate));
+    addresses.push(`${host}:${free ? candidate : await freeLoopbackPort()}`);
+  }
+  return addresses;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
+  let args;
+  try {
+    args = parseStartArgs(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof StartUsageError) {
+      process.stderr.write(`npm start: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
   const env = { ...process.env };
   const dataDir = path.resolve(env.OMS_DATA_DIR || '.data');
   const logDir = path.join(dataDir, 'logs');
   await mkdir(logDir, { recursive: true });
+  // A list left by a run that was killed names pids that are gone (or reused): it only ever describes this run.
+  await rm(stackProcessesFile(dataDir), { force: true });
+  const removeProcessList = () => rm(stackProcessesFile(dataDir), { force: true });
   const ports = {
     temporal: port('OMS_DEV_TEMPORAL_PORT', 7233),
     temporalUi: port('OMS_DEV_TEMPORAL_UI_PORT', 8233),
@@ -41,6 +83,7 @@ async function main(): Promise<void> {
   };
   // Validate the operator's own variables before minutes of first-time builds.
   loadConfig(env);
+  const externalDatabaseUrl = env.DATABASE_URL || undefined;
 
   const stops: Stop[] = [];
   let stopping: Promise<void> | undefined;
@@ -50,10 +93,12 @@ async function main(): Promise<void> {
       for (const stop of stops.reverse()) {
         await stop().catch((err: unknown) => say(`while stopping: ${(err as Error).message}`));
       }
+      await removeProcessList();
       say('stopped');
     })());
   // Ctrl-C reaches every process of the terminal's group, and tsx relays it too: the same SIGINT can arrive
-  // twice. The first one stops gracefully; repeats are ignored, and a hard deadline guards a stuck stop.
+  // twice. The first one stops gracefully; repeats are ignored, and a hard deadline guards a stuck stop. The gateway
+  // and the workers run in their own process group, so only this process decides when they stop.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       if (stopping) return;
@@ -64,6 +109,11 @@ async function main(): Promise<void> {
       void stopAll().finally(() => process.exit(0));
     });
   }
+  const fail = async (message: string) => {
+    say(message);
+    await stopAll();
+    process.exit(1);
+  };
 
   try {
     const needTemporal = !env.TEMPORAL_ADDRESS;
@@ -111,35 +161,125 @@ async function main(): Promise<void> {
       for (const api of missingApis) env[`${api.toUpperCase()}_API_URL`] = simulators.urls[api];
     }
     env.OMS_DATA_DIR = dataDir;
-    // Locally the worker's metrics stay on loopback like every other port of the stack.
-    env.WORKER_METRICS_ADDRESS ??= `127.0.0.1:${port('OMS_DEV_WORKER_METRICS_PORT', 9464)}`;
 
-    const config = loadConfig(env);
-    const logger = createLogger({ level: config.logLevel, name: 'oms' });
-    const store = await openDashboardStore({ dataDir: config.store.dataDir, ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}) });
-    stops.push(() => store.close());
-    const service = await startServiceInProcess(config, logger, store);
-    stops.push(() => service.stop());
-    service.running.catch(async (err: unknown) => {
-      say(`the worker stopped: ${(err as Error).message}`);
-      await stopAll();
-      process.exit(1);
+    // The embedded store lives in this process and is served over the Postgres wire protocol: every child gets it as
+    // DATABASE_URL, exactly as production processes get their PostgreSQL (docs/local-stack.md, "The dashboard store shared over the wire").
+    const dashboardDir = path.join(dataDir, 'dashboard');
+    const store = externalDatabaseUrl ? undefined : await startSharedStore({ dataDir: dashboardDir, log: say });
+    if (store) {
+      stops.push(() => store.stop());
+      env.DATABASE_URL = store.databaseUrl;
+    }
+
+    // PORT=0 ("any port") cannot be told to the banner by a child; the stack picks one and hands it down.
+    const gatewayPort = env.PORT === '0' ? await freeLoopbackPort() : port('PORT', 3000);
+    await assertPortFree(HOST, gatewayPort, `gateway port ${gatewayPort}`);
+    // Locally the worker's metrics stay on loopback like every other port of the stack.
+    const metricsBase = env.WORKER_METRICS_ADDRESS === '' ? undefined : (env.WORKER_METRICS_ADDRESS ?? `${HOST}:${port('OMS_DEV_WORKER_METRICS_PORT', 9464)}`);
+    const metrics = await workerMetricsAddresses(metricsBase, args.workers);
+    const config = loadConfig({ ...env, PORT: String(gatewayPort) });
+
+    const temporalClient = await Connection.connect({ address: config.temporal.address });
+    const processes: StackProcesses = {
+      supervisor: process.pid,
+      gateway: { pid: 0, url: `http://${HOST}:${gatewayPort}`, log: path.join(logDir, 'gateway.log'), restarts: 0 },
+      workers: metrics.map((address, i) => ({
+        n: i + 1,
+        pid: 0,
+        metrics: address === undefined ? null : `http://${address}/metrics`,
+        log: path.join(logDir, `worker-${i + 1}.log`),
+        restarts: 0,
+      })),
+      store: store ? { kind: 'pglite', dataDir: dashboardDir, databaseUrl: store.databaseUrl } : { kind: 'postgresql' },
+    };
+    let ready = false;
+    const publish = (proc: SupervisedProcess, slot: { pid: number; restarts: number }) => {
+      slot.pid = proc.pid();
+      slot.restarts = proc.restarts();
+      // Only whole states reach the file: before the banner, the first starts are still filling it in.
+      if (ready) void saveProcesses();
+    };
+    // One write at a time: two restarts at once must not interleave their renames.
+    let fileWrites = Promise.resolve();
+    const saveProcesses = () =>
+      (fileWrites = fileWrites
+        .then(() => writeStackProcesses(dataDir, processes))
+        .catch((err: unknown) => say(`could not write ${stackProcessesFile(dataDir)}: ${(err as Error).message}`)));
+    const events = (slot: { pid: number; restarts: number }) => ({
+      log: say,
+      onReady: (proc: SupervisedProcess) => publish(proc, slot),
+      onGiveUp: (proc: SupervisedProcess, error: Error) => {
+        void tailFile(proc.logFile).then((tail) => fail(`${error.message}\n--- last lines of ${proc.logFile} ---\n${tail}`));
+      },
+    });
+    const tsx = [...process.execArgv.filter((a) => a.startsWith('--max-old-space-size')), '--import', 'tsx'];
+    const workers: SupervisedProcess[] = [];
+    const running: { gateway?: SupervisedProcess } = {};
+    // Stops run in reverse: this one comes before the store's and the infrastructure's — the gateway first (no new
+    // events), then the workers together (each finishes its tasks), and only then the store they write to.
+    stops.push(async () => {
+      await running.gateway?.stop();
+      await Promise.all(workers.map((w) => w.stop()));
+      await temporalClient.close();
     });
 
+    // Workers first: the gateway's first answers may already need them. They start at once; each bundles the workflows.
+    await Promise.all(
+      processes.workers.map(async (slot, i) => {
+        const proc = await startSupervised(
+          {
+            name: `worker ${slot.n}`,
+            command: process.execPath,
+            args: [...tsx, path.join(REPO_ROOT, 'src/worker/main.ts')],
+            cwd: REPO_ROOT,
+            env: { ...env, WORKER_METRICS_ADDRESS: metrics[i] ?? '' },
+            logFile: slot.log,
+            graceMs: CHILD_GRACE_MS,
+            // Ready = this very process polls both task queues (the SDK's default identity is `<pid>@<host>`).
+            ready: (pid) => ({ timeoutMs: WORKER_READY_TIMEOUT_MS, intervalMs: 250, probe: () => isPolling(temporalClient, config.temporal.namespace, pid) }),
+          },
+          events(slot),
+        );
+        workers[i] = proc;
+      }),
+    );
+    const gateway = await startSupervised(
+      {
+        name: 'gateway',
+        command: process.execPath,
+        args: [...tsx, path.join(REPO_ROOT, 'src/gateway/server.ts')],
+        cwd: REPO_ROOT,
+        env: { ...env, PORT: String(gatewayPort), HOST },
+        logFile: processes.gateway.log,
+        graceMs: CHILD_GRACE_MS,
+        ready: () => ({ timeoutMs: GATEWAY_READY_TIMEOUT_MS, intervalMs: 200, probe: () => answersReady(`${processes.gateway.url}/readyz`) }),
+      },
+      events(processes.gateway),
+    );
+    running.gateway = gateway;
+    ready = true;
+    await saveProcesses();
+
     const secretsAreDev = (name: keyof typeof DEV_SECRETS) => (env[name] ?? DEV_SECRETS[name]) === DEV_SECRETS[name];
+    const gatewayUrl = processes.gateway.url;
     const lines = [
       `OMS Processing is ready in ${((Date.now() - started) / 1000).toFixed(1)}s`,
-      `  gateway            http://127.0.0.1:${service.port}   (try GET /readyz)`,
+      `  gateway            ${gatewayUrl}   pid ${gateway.pid()}   (try GET /readyz)`,
+      ...processes.workers.map(
+        (w, i) => `  worker ${String(w.n).padEnd(12)}pid ${workers[i]?.pid()}   metrics ${w.metrics ?? 'off'}`,
+      ),
       temporal?.uiUrl ? `  Temporal Web UI    ${temporal.uiUrl}` : `  Temporal           ${config.temporal.address}`,
       `  Temporal frontend  ${config.temporal.address} (namespace ${config.temporal.namespace})`,
       `  Kafka              ${config.kafka.brokers.join(',')} topic ${config.kafka.topic}`,
-      `  dashboard store    ${config.store.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.store.dataDir}`}`,
+      store
+        ? `  dashboard store    PGlite in ${dashboardDir}, served at ${store.databaseUrl} by pid ${process.pid}`
+        : '  dashboard store    PostgreSQL (DATABASE_URL)',
       `  Commerce API       ${config.apis.commerceUrl}${missingApis.includes('commerce') ? ' (simulator)' : ''}`,
       `  PIM API            ${config.apis.pimUrl}${missingApis.includes('pim') ? ' (simulator)' : ''}`,
       `  Payment API        ${config.apis.paymentUrl}${missingApis.includes('payment') ? ' (simulator)' : ''}`,
-      `  gateway metrics    http://127.0.0.1:${service.port}/metrics   API docs http://127.0.0.1:${service.port}/docs`,
-      config.workerMetricsAddress ? `  worker metrics     http://${config.workerMetricsAddress}/metrics` : '  worker metrics     off',
+      `  gateway metrics    ${gatewayUrl}/metrics   API docs ${gatewayUrl}/docs`,
       `  logs               ${logDir}`,
+      `  current pids       ${stackProcessesFile(dataDir)}   (kill <pid>: that process alone is restarted)`,
       ...(['COMMERCE_WEBHOOK_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'SUPPORT_API_TOKEN'] as const).map(
         (name) => `  ${name.padEnd(24)} ${secretsAreDev(name) ? DEV_SECRETS[name] : '(from your environment)'}`,
       ),
@@ -147,10 +287,27 @@ async function main(): Promise<void> {
     ];
     say(lines.join('\n'));
   } catch (err) {
-    say(err instanceof ConfigError ? err.message : `failed to start: ${(err as Error).stack ?? String(err)}`);
-    await stopAll();
-    process.exit(1);
+    await fail(err instanceof ConfigError ? err.message : `failed to start: ${(err as Error).stack ?? String(err)}`);
   }
+}
+
+/** Whether the worker with this pid polls both of the service's task queues (what Temporal shows as its pollers). */
+async function isPolling(connection: Connection, namespace: string, pid: number): Promise<boolean> {
+  const queues = [
+    { name: TASK_QUEUES.orders, type: 1 /* TASK_QUEUE_TYPE_WORKFLOW */ },
+    { name: TASK_QUEUES.commerce, type: 2 /* TASK_QUEUE_TYPE_ACTIVITY */ },
+  ];
+  for (const queue of queues) {
+    const res = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: queue.name }, taskQueueType: queue.type });
+    if (!(res.pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`))) return false;
+  }
+  return true;
+}
+
+async function answersReady(url: string): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  await res.body?.cancel();
+  return res.ok;
 }
 
 await main();

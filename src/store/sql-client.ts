@@ -54,6 +54,25 @@ export class DataDirLockedError extends Error {
  * are made here and `PGlite.create` is awaited: it resolves once the database is ready and rejects if it cannot start.
  */
 export async function openPgliteClient(dataDir: string): Promise<SqlClient> {
+  const { db, close } = await openPgliteDatabase(dataDir);
+  return {
+    async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+      const result = await db.query<Row>(text, [...params]);
+      return result.rows;
+    },
+    async exec(script: string): Promise<void> {
+      await db.exec(script);
+    },
+    close,
+  };
+}
+
+/**
+ * The PGlite engine itself under the data dir's lock, for a caller that serves it to other processes over the
+ * Postgres wire protocol (dev/stack/shared-store.ts). close() closes the database, then releases the lock; a second
+ * call is a no-op.
+ */
+export async function openPgliteDatabase(dataDir: string): Promise<{ db: PGlite; close(): Promise<void> }> {
   const dir = resolve(dataDir);
   await mkdir(dir, { recursive: true });
   const releaseLock = await lockDataDir(dir);
@@ -66,13 +85,7 @@ export async function openPgliteClient(dataDir: string): Promise<SqlClient> {
   }
   let closing: Promise<void> | undefined;
   return {
-    async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
-      const result = await db.query<Row>(text, [...params]);
-      return result.rows;
-    },
-    async exec(script: string): Promise<void> {
-      await db.exec(script);
-    },
+    db,
     close(): Promise<void> {
       closing ??= db.close().finally(releaseLock);
       return closing;

@@ -6,7 +6,7 @@ import { commerceWebhook, paymentCapture } from './fixtures';
 import { readTopic, type TopicReader } from './fulfillment-topic';
 import { gatewayClient, type GatewayClient } from './gateway-client';
 import { startIndependentApis, type IndependentApis } from './independent-apis';
-import { startLocalStack, type LocalStack } from './local-stack';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
 
 export const E2E_SECRETS = { commerce: 'e2e-commerce-secret', payment: 'e2e-payment-secret', support: 'e2e-support-token' };
 
@@ -34,7 +34,7 @@ export interface E2eWorld {
   stop(): Promise<void>;
 }
 
-export async function bootE2eWorld(extraEnv: Record<string, string> = {}): Promise<E2eWorld> {
+export async function bootE2eWorld(extraEnv: Record<string, string> = {}, options: LocalStackOptions = {}): Promise<E2eWorld> {
   const apis = await startIndependentApis();
   apis.items.set('itm-tee-navy-m', { item_id: 'itm-tee-navy-m', sku_id: 'TEE-NAVY-M', brand_code: 'BRAND-A' });
   apis.items.set('itm-jeans-blue-32', { item_id: 'itm-jeans-blue-32', sku_id: 'JEANS-BLUE-32', brand_code: 'BRAND-B' });
@@ -56,7 +56,7 @@ export async function bootE2eWorld(extraEnv: Record<string, string> = {}): Promi
       PAYMENT_WEBHOOK_SECRET: E2E_SECRETS.payment,
       SUPPORT_API_TOKEN: E2E_SECRETS.support,
       ...extraEnv,
-    });
+    }, options);
     topic = await readTopic(stack.kafkaBrokers, 'order-fulfillment');
     temporal = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }), namespace: 'default' });
   } catch (err) {

@@ -1,24 +1,38 @@
-// Boots the real local stack exactly as a user does (`npm start`), on free ports and a fresh data dir, and stops it
-// by its pid. Everything the tests then do goes through the contract: HTTP, Kafka and the environment.
+// Boots the real local stack exactly as a user does (`npm start [-- --workers N]`), on free ports and a fresh data dir,
+// and stops it by its pid. Everything the tests then do goes through the contract: HTTP, Kafka and the environment,
+// plus the process list `npm start` keeps for operators (which pid is the gateway, which are the workers).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freeLoopbackPort } from '../../dev/stack/free-port';
+import { readStackProcesses, type StackProcesses } from '../../dev/stack/stack-processes';
 
 export interface LocalStack {
   gatewayUrl: string;
   kafkaBrokers: string[];
   temporalAddress: string;
+  /** Worker 1's metrics; the others' are in processes(). */
   workerMetricsUrl: string;
   env: Record<string, string>;
+  /** `.data` of this stack (OMS_DATA_DIR). */
+  dataDir: string;
+  /** Which pid runs what right now (`.data/processes.json`, rewritten after every restart). */
+  processes(): Promise<StackProcesses>;
   output(): string;
   stop(): Promise<void>;
 }
 
 const READY_LINE = 'OMS Processing is ready';
 
-export async function startLocalStack(extraEnv: Record<string, string>, readyTimeoutMs = 25 * 60_000): Promise<LocalStack> {
+export interface LocalStackOptions {
+  /** The command line after `npm start --`, e.g. ['--workers', '2']. */
+  args?: readonly string[];
+  readyTimeoutMs?: number;
+}
+
+export async function startLocalStack(extraEnv: Record<string, string>, options: LocalStackOptions = {}): Promise<LocalStack> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 25 * 60_000;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'oms-e2e-'));
   const [gateway, temporal, temporalUi, kafka, kafkaController, workerMetrics] = await Promise.all([
     freeLoopbackPort(),
@@ -39,7 +53,7 @@ export async function startLocalStack(extraEnv: Record<string, string>, readyTim
     LOG_LEVEL: 'warn',
     ...extraEnv,
   };
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'dev/stack/start.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'dev/stack/start.ts', ...(options.args ?? [])], {
     cwd: path.resolve(import.meta.dirname, '../..'),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -70,6 +84,8 @@ export async function startLocalStack(extraEnv: Record<string, string>, readyTim
     temporalAddress: `127.0.0.1:${temporal}`,
     workerMetricsUrl: `http://127.0.0.1:${workerMetrics}/metrics`,
     env,
+    dataDir,
+    processes: () => readStackProcesses(dataDir),
     output: () => output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT');
