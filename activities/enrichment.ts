@@ -88,8 +88,9 @@ export function createEnrichmentActivities(deps: { pim: PimApi }) {
           const pim = await deps.pim.getItem(itemId);
           answers.set(itemId, pim === undefined ? null : { sku_id: pim.sku_id, brand_code: pim.brand_code });
           // One heartbeat per answer is cheap: the SDK coalesces them to one send per ~80% of the heartbeat timeout,
-          // and on failure it reports the latest details with the failure, which the next attempt receives.
-          ctx.heartbeat(progressOf(answers));
+          // and on failure it reports the latest details with the failure, which the next attempt receives. A small
+          // order runs this as a local activity (no heartbeats there): it is refetched whole, which is quick.
+          if (!ctx.info.isLocal) ctx.heartbeat(progressOf(answers));
         },
         ctx.cancellationSignal,
       );

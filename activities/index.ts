@@ -1,7 +1,7 @@
 // createActivities(deps): every activity of the `orders` task queue, built from injected clients (no singletons).
 import { createDashboardActivities, type DashboardWriter } from './dashboard';
 import { createEnrichmentActivities } from './enrichment';
-import { createFulfillmentActivities } from './fulfillment';
+import { createFulfillmentActivities, type PublicationLog } from './fulfillment';
 import { createPaymentActivities, type RrnClaims } from './payment';
 import type { PaymentApi } from '../src/clients/payment-api';
 import type { PimApi } from '../src/clients/pim-api';
@@ -11,7 +11,7 @@ export interface OrderActivityDeps {
   pim: PimApi;
   payments: PaymentApi;
   publisher: FulfillmentPublisher;
-  store: DashboardWriter & RrnClaims;
+  store: DashboardWriter & RrnClaims & PublicationLog;
 }
 
 export function createOrderActivities(deps: OrderActivityDeps) {

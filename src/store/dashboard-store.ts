@@ -56,6 +56,10 @@ export interface DashboardStore {
    * order claiming again gets itself back).
    */
   claimRrn(rrn: string, orderId: string): Promise<string>;
+  /** Whether a fulfillment message with this idempotency key was acknowledged by the broker. */
+  wasPublished(idempotencyKey: string): Promise<boolean>;
+  /** Records that the broker acknowledged the message with this key (idempotent). */
+  markPublished(idempotencyKey: string, orderId: string): Promise<void>;
   /**
    * Appends one entry to a closed order's history, at most once per `eventId` however often it is retried; the
    * entry carries the record's current status. `applied` is false for a repeat or an order without a record.
@@ -169,6 +173,11 @@ INSERT INTO rrn_claims (rrn, order_id) VALUES ($1, $2)
 ON CONFLICT (rrn) DO UPDATE SET order_id = rrn_claims.order_id
 RETURNING order_id`;
 
+const WAS_PUBLISHED_SQL = `SELECT 1 AS found FROM fulfillment_publications WHERE idempotency_key = $1`;
+const MARK_PUBLISHED_SQL = `
+INSERT INTO fulfillment_publications (idempotency_key, order_id) VALUES ($1, $2)
+ON CONFLICT (idempotency_key) DO NOTHING`;
+
 // The event row and the history entry are written by one statement: a retry finds the event row and appends
 // nothing. The revision moves past the workflow's last write, so a late retry of that write cannot undo this.
 const APPEND_HISTORY_ONCE_SQL = `
@@ -281,6 +290,15 @@ export async function createDashboardStore(client: SqlClient): Promise<Dashboard
       const [row] = await client.query<{ order_id: string }>(CLAIM_RRN_SQL, [rrn, orderId]);
       if (!row) throw new Error(`claiming RRN ${rrn} returned no owner`);
       return row.order_id;
+    },
+
+    async wasPublished(idempotencyKey) {
+      const rows = await client.query<{ found: number }>(WAS_PUBLISHED_SQL, [idempotencyKey]);
+      return rows.length > 0;
+    },
+
+    async markPublished(idempotencyKey, orderId) {
+      await client.query(MARK_PUBLISHED_SQL, [idempotencyKey, orderId]);
     },
 
     async appendHistoryOnce(orderId, eventId, entry) {

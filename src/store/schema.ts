@@ -47,6 +47,15 @@ CREATE TABLE IF NOT EXISTS rrn_claims (
   claimed_at timestamptz      NOT NULL DEFAULT now()
 );
 
+-- Orders whose fulfillment message the broker has acknowledged, by idempotency key. The publish runs as a local
+-- activity, which Temporal may run again when the workflow task that recorded it is lost (a worker crash, a task
+-- timeout, a signal arriving as the order completes): the second run finds the row and does not publish again.
+CREATE TABLE IF NOT EXISTS fulfillment_publications (
+  idempotency_key text COLLATE "C" PRIMARY KEY,
+  order_id        text COLLATE "C" NOT NULL,
+  published_at    timestamptz      NOT NULL DEFAULT now()
+);
+
 -- Events that arrived after their order closed, each recorded once on the order's history.
 CREATE TABLE IF NOT EXISTS order_late_events (
   event_id    text COLLATE "C" PRIMARY KEY,

@@ -1,6 +1,7 @@
 // Support and customer commands on a running order, as Temporal Updates: each answers from the workflow itself,
 // after its validator accepted it. Refusals and lookups are mapped to one small error vocabulary for the gateway.
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { isGrpcServiceError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import {
   cancelOrder,
@@ -37,11 +38,33 @@ export interface OrderCommands {
 
 const CONFLICTS = new Set<string>(Object.values(RejectionType));
 
+/** Deliveries of one command when the workflow task carrying it failed (see `lostWithItsTask`). */
+const UPDATE_DELIVERIES = 5;
+const FAILED_PRECONDITION = 9;
+
+/**
+ * The server drops an Update whose workflow task failed before recording it, and says so with FAILED_PRECONDITION.
+ * It happens when an event arrives while that task runs and the task would complete the order: Temporal then
+ * refuses the completion (UnhandledCommand) and the Update with it. Nothing of it was recorded, so it is sent again;
+ * the same update id makes a delivery that did get recorded count once.
+ */
+function lostWithItsTask(err: unknown): boolean {
+  const cause = err instanceof Error ? err.cause : undefined;
+  return isGrpcServiceError(cause) && cause.code === FAILED_PRECONDITION && /workflow task failure/i.test(cause.details ?? '');
+}
+
 export function createTemporalOrderCommands(client: Client): OrderCommands {
-  async function update<R>(orderId: string, run: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<R>): Promise<R> {
+  async function update<R>(orderId: string, run: (handle: ReturnType<Client['workflow']['getHandle']>, updateId: string) => Promise<R>): Promise<R> {
     const handle = client.workflow.getHandle(orderWorkflowId(orderId));
+    const updateId = randomUUID();
     try {
-      return await run(handle);
+      for (let delivery = 1; ; delivery++) {
+        try {
+          return await run(handle, updateId);
+        } catch (err) {
+          if (delivery >= UPDATE_DELIVERIES || !lostWithItsTask(err)) throw err;
+        }
+      }
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const cause = err.cause;
@@ -66,8 +89,8 @@ export function createTemporalOrderCommands(client: Client): OrderCommands {
     }
   }
   return {
-    cancel: (orderId, request) => update(orderId, (h) => h.executeUpdate(cancelOrder, { args: [request] })),
-    correct: (orderId, request) => update(orderId, (h) => h.executeUpdate(correctOrder, { args: [request] })),
-    retryParked: (orderId, request) => update(orderId, (h) => h.executeUpdate(retryParkedSteps, { args: [request] })),
+    cancel: (orderId, request) => update(orderId, (h, updateId) => h.executeUpdate(cancelOrder, { args: [request], updateId })),
+    correct: (orderId, request) => update(orderId, (h, updateId) => h.executeUpdate(correctOrder, { args: [request], updateId })),
+    retryParked: (orderId, request) => update(orderId, (h, updateId) => h.executeUpdate(retryParkedSteps, { args: [request], updateId })),
   };
 }

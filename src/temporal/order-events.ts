@@ -5,6 +5,8 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SignalDefinition } from '@temporalio/common';
 import {
   commerceOrderReceived,
+  CustomerIdAttribute,
+  OrderStatusAttribute,
   LATE_EVENT_WORKFLOW_TYPE,
   lateCaptureWorkflowId,
   lateOrderEventWorkflowId,
@@ -14,6 +16,7 @@ import {
   TASK_QUEUES,
   type CommerceOrderEvent,
   type LateEvent,
+  type OrderStatus,
   type OrderWorkflowInput,
   type PaymentCaptureEvent,
 } from '../../contracts';
@@ -37,7 +40,11 @@ export function createTemporalOrderEvents(options: {
 }): OrderEventSink {
   const { client } = options;
 
-  async function deliver<E>(orderId: string, signal: SignalDefinition<[E]>, event: E): Promise<boolean> {
+  /**
+   * `shown`: the search attributes the order starts with, as its first run would set them. Given at the start they
+   * cost no history event; the workflow upserts only when they change (workflows/order/order-context.ts).
+   */
+  async function deliver<E>(orderId: string, signal: SignalDefinition<[E]>, event: E, shown: { status: OrderStatus; customerId: string }): Promise<boolean> {
     const input: OrderWorkflowInput = { orderId, ...options.windows };
     try {
       await client.workflow.signalWithStart<typeof OrderWorkflow, [E]>(ORDER_WORKFLOW_TYPE, {
@@ -46,6 +53,10 @@ export function createTemporalOrderEvents(options: {
         args: [input],
         signal,
         signalArgs: [event],
+        typedSearchAttributes: [
+          { key: OrderStatusAttribute, value: shown.status },
+          { key: CustomerIdAttribute, value: shown.customerId },
+        ],
         // A closed order is never restarted by a late event.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
@@ -78,12 +89,12 @@ export function createTemporalOrderEvents(options: {
   return {
     async commerceOrder(event) {
       const orderId = event.payload.order.order_id;
-      if (await deliver(orderId, commerceOrderReceived, event)) return 'delivered';
+      if (await deliver(orderId, commerceOrderReceived, event, { status: 'VALIDATING', customerId: event.payload.customer_id })) return 'delivered';
       const bodyDigest = digest(event.payload);
       return handleLate(orderId, lateOrderEventWorkflowId(orderId, bodyDigest), `commerce:${bodyDigest}`, { kind: 'commerce', ...event });
     },
     async paymentCapture(orderId, event) {
-      if (await deliver(orderId, paymentCaptureReceived, event)) return 'delivered';
+      if (await deliver(orderId, paymentCaptureReceived, event, { status: 'AWAITING_ORDER', customerId: event.payload.customer_id })) return 'delivered';
       const { rrn } = event.payload;
       return handleLate(orderId, lateCaptureWorkflowId(rrn), `capture:${rrn}`, { kind: 'payment', ...event });
     },

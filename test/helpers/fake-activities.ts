@@ -128,6 +128,7 @@ export function fakeActivities(behaviour: FakeBehaviour = {}) {
     async publishFulfillment({ message }) {
       if (behaviour.kafkaDown) throw ApplicationFailure.retryable('broker unavailable', 'FULFILLMENT_PUBLISH_FAILED');
       log.published.push(message);
+      return { sent: true };
     },
     async saveDashboardRecord(input) {
       if (behaviour.storeRejects) throw ApplicationFailure.nonRetryable('invalid byte sequence for encoding "UTF8": 0x00', 'STORE_REJECTED');

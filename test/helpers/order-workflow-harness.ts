@@ -121,6 +121,11 @@ export function distinctStatuses(fakes: Fakes): string[] {
     .filter((s, i, all) => s !== all[i - 1]);
 }
 
+/** The statuses the order's last record shows it went through, each once, in order (written or only passed). */
+export function statusesOnRecord(fakes: Fakes): string[] {
+  return (lastRecord(fakes)?.history ?? []).map((h) => h.status).filter((s, i, all) => s !== all[i - 1]);
+}
+
 export function lastRecord(fakes: Fakes) {
   return [...fakes.log.saved].sort((a, b) => a.revision - b.revision).at(-1)?.record;
 }

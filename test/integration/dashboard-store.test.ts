@@ -362,6 +362,18 @@ describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
 
   // A late event leaves one history entry on the closed order, however often it is delivered or retried
   // (docs/order-lifecycle.md, "Late events").
+  // The publish is a local activity that Temporal may run again: the key of an acknowledged message stays recorded.
+  describe('fulfillment publications', () => {
+    it('knows a key once it is marked, for good, and keeps keys of different orders apart', async () => {
+      const [first, second] = [ids.order(), ids.order()];
+      expect(await store.wasPublished(`order-${first}`)).toBe(false);
+      await store.markPublished(`order-${first}`, first);
+      await store.markPublished(`order-${first}`, first);
+      expect(await store.wasPublished(`order-${first}`)).toBe(true);
+      expect(await store.wasPublished(`order-${second}`)).toBe(false);
+    });
+  });
+
   describe('appendHistoryOnce', () => {
     /** The workflow's last write of a closed order: `fullRecord` is FORWARDED. */
     const LAST_REVISION = 7;

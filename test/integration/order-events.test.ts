@@ -5,13 +5,13 @@ import { temporal } from '@temporalio/proto';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  cancelOrder,
   LATE_EVENT_WORKFLOW_TYPE,
   lateCaptureWorkflowId,
   ORDER_WORKFLOW_TYPE,
   orderWorkflowId,
   TASK_QUEUES,
 } from '../../contracts';
+import { createTemporalOrderCommands } from '../../src/temporal/order-commands';
 import { createTemporalOrderEvents, type OrderEventSink } from '../../src/temporal/order-events';
 import { bundleWorkflows, startTestDevServer, withFakeWorkers, type TestDevServer } from '../helpers/dev-server';
 import { fakeActivities } from '../helpers/fake-activities';
@@ -65,7 +65,8 @@ async function completedRun(workflowId: string) {
 /** An order whose workflow has run and completed: started by its webhook, cancelled through the Update. */
 async function closedOrder(orderId: string): Promise<void> {
   expect(await events.commerceOrder(commerceEvent(orderId))).toBe('delivered');
-  await client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(cancelOrder, { args: [{ reason: 'customer_request' }] });
+  // As the support route sends it (src/temporal/order-commands.ts).
+  await createTemporalOrderCommands(client).cancel(orderId, { reason: 'customer_request' });
   await completedRun(orderWorkflowId(orderId));
 }
 

@@ -21,8 +21,8 @@ import { captureEvent, commerceEvent, uniqueOrderId } from '../helpers/fixtures'
 import { bundleWorkflows, startTestDevServer, withFakeWorkers, type TestDevServer } from '../helpers/dev-server';
 import { gate } from '../helpers/order-workflow-harness';
 
-/** The server suggests continue-as-new after this many events; an order's happy path stays well below it. */
-const SUGGEST_CONTINUE_AS_NEW_AFTER = 80;
+/** The server suggests continue-as-new after this many events; an order's happy path stays below it (≤ 30). */
+const SUGGEST_CONTINUE_AS_NEW_AFTER = 40;
 const WAIT = { timeout: 60_000, interval: 100 };
 
 let dev: TestDevServer;

@@ -428,11 +428,38 @@ describe('publishFulfillment', () => {
     items: [{ item_id: 'itm-tee', sku_id: 'SKU-TEE', brand_code: 'ACME', quantity: 2 }],
   };
 
-  it('hands the message and the idempotency key to the publisher', async () => {
+  /** The store's fulfillment_publications, in memory. */
+  function publicationLog() {
+    const keys = new Map<string, string>();
+    return {
+      keys,
+      wasPublished: async (key: string) => keys.has(key),
+      markPublished: async (key: string, orderId: string) => void keys.set(key, orderId),
+    };
+  }
+
+  it('hands the message and the idempotency key to the publisher, and records the key once the broker acked', async () => {
     const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => undefined), close: vi.fn<FulfillmentPublisher['close']>() };
-    await run(createFulfillmentActivities({ publisher }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' });
+    const store = publicationLog();
+    expect(await run(createFulfillmentActivities({ publisher, store }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' })).toEqual({ sent: true });
     expect(publisher.publish).toHaveBeenCalledOnce();
     expect(publisher.publish).toHaveBeenCalledWith(message, 'order-ord-0001');
+    expect([...store.keys]).toEqual([['order-ord-0001', 'ord-0001']]);
+  });
+
+  it('does not send again when it runs again after the broker acked (a local activity whose task was lost)', async () => {
+    const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => undefined), close: vi.fn<FulfillmentPublisher['close']>() };
+    const activities = createFulfillmentActivities({ publisher, store: publicationLog() });
+    await run(activities.publishFulfillment, { message, idempotencyKey: 'order-ord-0001' });
+    expect(await run(activities.publishFulfillment, { message, idempotencyKey: 'order-ord-0001' })).toEqual({ sent: false });
+    expect(publisher.publish).toHaveBeenCalledOnce();
+  });
+
+  it('records nothing when the broker refused, so the retry sends', async () => {
+    const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => Promise.reject(new Error('broker down'))), close: vi.fn<FulfillmentPublisher['close']>() };
+    const store = publicationLog();
+    await failureOf(run(createFulfillmentActivities({ publisher, store }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' }));
+    expect(store.keys.size).toBe(0);
   });
 
   it('maps a broker error to a retryable FULFILLMENT_PUBLISH_FAILED that keeps the cause', async () => {
@@ -441,7 +468,7 @@ describe('publishFulfillment', () => {
       publish: vi.fn<FulfillmentPublisher['publish']>(async () => Promise.reject(brokerError)),
       close: vi.fn<FulfillmentPublisher['close']>(),
     };
-    const f = await failureOf(run(createFulfillmentActivities({ publisher }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' }));
+    const f = await failureOf(run(createFulfillmentActivities({ publisher, store: publicationLog() }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' }));
     expect(f.type).toBe(ErrorType.FULFILLMENT_PUBLISH_FAILED);
     expect(f.nonRetryable).toBe(false);
     expect(f.cause?.message).toContain('KafkaJSNumberOfRetriesExceeded');
@@ -454,7 +481,7 @@ describe('publishFulfillment', () => {
     ['undefined', undefined, 'undefined'],
   ])('keeps a cause with a message when the publisher throws %s (not an Error)', async (_what, thrown, described) => {
     const publisher: FulfillmentPublisher = { publish: async () => Promise.reject(thrown), close: vi.fn<FulfillmentPublisher['close']>() };
-    const f = await failureOf(run(createFulfillmentActivities({ publisher }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' }));
+    const f = await failureOf(run(createFulfillmentActivities({ publisher, store: publicationLog() }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' }));
     expect(f.type).toBe(ErrorType.FULFILLMENT_PUBLISH_FAILED);
     expect(f.nonRetryable).toBe(false);
     expect(f.cause).toBeInstanceOf(Error);

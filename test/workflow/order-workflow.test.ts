@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { cancelOrder, correctOrder, getOrderState, retryParkedSteps } from '../../contracts';
 import { uniqueOrderId } from '../helpers/fixtures';
-import { DAY, distinctStatuses, eventually, lastRecord, MINUTE, refusal, useOrderWorkflowHarness } from '../helpers/order-workflow-harness';
+import { DAY, distinctStatuses, eventually, lastRecord, MINUTE, refusal, statusesOnRecord, useOrderWorkflowHarness } from '../helpers/order-workflow-harness';
 
 const harness = useOrderWorkflowHarness();
 const { withWorkers, sendCommerce, sendCapture } = harness;
@@ -29,7 +29,10 @@ describe('happy path', () => {
           ],
         },
       ]);
-      expect(distinctStatuses(fakes)).toEqual(['VALIDATING', 'ENRICHING', 'AWAITING_PAYMENT', 'FORWARDING', 'FORWARDED']);
+      // One write per change someone can see: where the order rested. The phases it only passed through are on
+      // the record's history all the same.
+      expect(distinctStatuses(fakes)).toEqual(['VALIDATING', 'AWAITING_PAYMENT', 'FORWARDED']);
+      expect(statusesOnRecord(fakes)).toEqual(['VALIDATING', 'ENRICHING', 'AWAITING_PAYMENT', 'FORWARDING', 'FORWARDED']);
       // Revisions count up by one from the run's start time in ms × 1000: they cannot collide with another run's.
       const revisions = fakes.log.saved.map((s) => s.revision).sort((a, b) => a - b);
       const runStart = (await handle.describe()).startTime.getTime();
@@ -51,7 +54,8 @@ describe('happy path', () => {
       await sendCommerce(orderId);
       expect(await handle.result()).toEqual({ status: 'FORWARDED', orderId });
       expect(fakes.log.published).toHaveLength(1);
-      expect(distinctStatuses(fakes)).toEqual(['AWAITING_ORDER', 'VALIDATING', 'ENRICHING', 'FORWARDING', 'FORWARDED']);
+      expect(distinctStatuses(fakes)).toEqual(['AWAITING_ORDER', 'VALIDATING', 'FORWARDED']);
+      expect(statusesOnRecord(fakes)).toEqual(['AWAITING_ORDER', 'VALIDATING', 'ENRICHING', 'FORWARDING', 'FORWARDED']);
     });
   });
 

@@ -1,6 +1,6 @@
 // Closing an order unforwarded: the two windows, judged by when each event arrived, and cancellation (the support
 // route's Update or a cancel requested through Temporal). Once forwarding has started nothing closes the order.
-import { condition, log } from '@temporalio/workflow';
+import { condition, log, sleep } from '@temporalio/workflow';
 import { rejection, RejectionType, type DashboardRecord } from '../../contracts';
 import { FLOW_STEPS, type OrderContext } from './order-context';
 import type { Closing } from './order-record';
@@ -12,6 +12,8 @@ export const TEMPORAL_CANCEL_REASON = 'cancel_requested_in_temporal';
 export class Closer {
   /** True while an agent's correction is being checked: the order is not waiting on the outside world then. */
   correctionInProgress = false;
+  /** One durable timer per deadline instant, started once and never cancelled (see `until`). */
+  private readonly timers = new Map<number, Promise<void>>();
 
   constructor(
     private readonly ctx: OrderContext,
@@ -44,9 +46,24 @@ export class Closer {
       } else {
         const paid = this.data.payment !== null;
         const next = paid ? ttlDeadline : Math.min(captureDeadline, ttlDeadline);
-        await condition(() => this.settled || (this.data.payment !== null) !== paid, next - now);
+        await Promise.race([this.until(next), condition(() => this.settled || (this.data.payment !== null) !== paid)]);
       }
     }
+  }
+
+  /**
+   * Resolves at `instant`. A timer is started once per instant and left running when the order moves on, because
+   * cancelling one writes an event too: a happy-path order (both windows the same length, as by default) starts
+   * one timer and nothing else, where a timed condition per wait cost four events. A timer still running when the
+   * workflow completes is simply dropped.
+   */
+  private until(instant: number): Promise<void> {
+    let timer = this.timers.get(instant);
+    if (!timer) {
+      timer = sleep(Math.max(instant - Date.now(), 1));
+      this.timers.set(instant, timer);
+    }
+    return timer;
   }
 
   /** No valid capture arrived in time → CANCELLED, but only once every capture that did arrive in time is judged. */

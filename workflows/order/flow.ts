@@ -13,7 +13,7 @@ import {
   type SubmittedOrder,
   type ValidationError,
 } from '../../contracts';
-import { COMMERCE_NOT_FOUND_GRACE_MS } from '../activity-options';
+import { COMMERCE_NOT_FOUND_GRACE_MS, LOCAL_ENRICHMENT_MAX_ITEMS } from '../activity-options';
 import { describeFailure } from '../failures';
 import type { Closer } from './closing';
 import { FLOW_STEPS, type OrderContext } from './order-context';
@@ -62,7 +62,8 @@ export class Flow {
           break;
         case 'AWAITING_PAYMENT':
           await condition(() => this.data.payment !== null);
-          await this.advance('FORWARDING');
+          // The confirmed capture has just been written (payments.ts); FORWARDED is the next write.
+          await this.advance('FORWARDING', null, 'pass');
           break;
         case 'FORWARDING':
           await this.publish();
@@ -74,10 +75,20 @@ export class Flow {
     }
   }
 
-  /** Moves on, unless the order is closing: then the flow stops here while its scope is being cancelled. */
-  private async advance(to: Phase, reason: string | null = null): Promise<void> {
+  /**
+   * Moves on, unless the order is closing: then the flow stops here while its scope is being cancelled. `pass` for a
+   * phase the next step leaves within the same workflow task: it is written with the phase after it.
+   */
+  private async advance(to: Phase, reason: string | null = null, write: 'write' | 'pass' = 'write'): Promise<void> {
     if (this.data.closing) await condition(() => false);
-    await this.ctx.moveTo(to, reason);
+    if (write === 'pass') this.ctx.pass(to, reason);
+    else await this.ctx.moveTo(to, reason);
+  }
+
+  /** A small order's enrichment is a local activity: ENRICHING is then only passed through (activity-options.ts). */
+  private enrichesLocally(): boolean {
+    const items = this.data.submission?.order.items ?? [];
+    return new Set(items.map((i) => i.item_id)).size <= LOCAL_ENRICHMENT_MAX_ITEMS;
   }
 
   private async validate(): Promise<void> {
@@ -91,16 +102,19 @@ export class Flow {
         notFoundIsFinalAfter: new Date(submission.arrivedAt + COMMERCE_NOT_FOUND_GRACE_MS).toISOString(),
       }),
     );
-    if (validation.valid) await this.advance('ENRICHING');
+    if (validation.valid) await this.advance('ENRICHING', null, this.enrichesLocally() ? 'pass' : 'write');
     else await this.needsCorrection(validation.errors);
   }
 
   private async enrich(): Promise<void> {
     const items = this.data.submission?.order.items ?? [];
-    const enrichment = await this.ctx.parking.run(FLOW_STEPS[1], () => this.ctx.acts.pim.enrichItems(items));
+    const pim = this.enrichesLocally() ? this.ctx.acts.localPim : this.ctx.acts.pim;
+    const enrichment = await this.ctx.parking.run(FLOW_STEPS[1], () => pim.enrichItems(items));
     if (!enrichment.complete) return this.needsCorrection(enrichment.errors);
     this.applyEnrichment(enrichment.items);
-    await this.advance(this.data.payment ? 'FORWARDING' : 'AWAITING_PAYMENT');
+    // Paid already: the publish follows at once, and FORWARDED is the next write.
+    if (this.data.payment) await this.advance('FORWARDING', null, 'pass');
+    else await this.advance('AWAITING_PAYMENT');
   }
 
   private async needsCorrection(errors: ValidationError[]): Promise<void> {

@@ -1,21 +1,28 @@
 // The order's state and the few rules every part of the workflow shares: the activities, the clock of arrival,
 // phase moves, history notes, and the one write path to the store and the search attributes.
-import { CancellationScope, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { CustomerIdAttribute, OrderStatusAttribute, type DashboardRecord, type OrderState, type TerminalStatus } from '../../contracts';
 import type { CommerceActivities, OrderActivities } from '../../activities';
-import { ACTIVITY_OPTIONS, stepOptions } from '../activity-options';
+import { ACTIVITY_OPTIONS, LOCAL_STORE_WRITE, localStepOptions, stepOptions } from '../activity-options';
 import { appendHistory, buildRecord, buildSnapshot, nextRevision, visibleStatus, type OrderData } from './order-record';
 import { ParkingLot } from './parking';
 import { assertMove, type Phase } from './phase';
 
+/**
+ * Queued activities where the queue earns its events: the Commerce rate limit (a task queue's), a big enrichment's
+ * heartbeats, refunds shown as pending in the Web UI. The short steps are local activities (activity-options.ts).
+ */
 function orderActivities(stepRetryBudgetMs: number) {
   const steps = stepOptions(stepRetryBudgetMs);
+  const local = localStepOptions(stepRetryBudgetMs);
   return {
     commerce: proxyActivities<CommerceActivities>(steps.commerce),
     pim: proxyActivities<OrderActivities>(steps.pim),
+    localPim: proxyLocalActivities<OrderActivities>(local.pim),
     payment: proxyActivities<OrderActivities>(steps.payment),
-    fulfillment: proxyActivities<OrderActivities>(steps.fulfillment),
-    dashboard: proxyActivities<OrderActivities>(ACTIVITY_OPTIONS.dashboard),
+    confirmation: proxyLocalActivities<OrderActivities>(local.confirmation),
+    fulfillment: proxyLocalActivities<OrderActivities>(local.fulfillment),
+    dashboard: proxyLocalActivities<OrderActivities>(LOCAL_STORE_WRITE),
     interactiveCommerce: proxyActivities<CommerceActivities>(ACTIVITY_OPTIONS.interactiveCommerce),
     interactive: proxyActivities<OrderActivities>(ACTIVITY_OPTIONS.interactive),
   };
@@ -34,7 +41,6 @@ export class OrderContext {
   closedAs: TerminalStatus | null = null;
   private readonly runStartMs = workflowInfo().startTime.getTime();
   private writesInFlight = 0;
-  private shownAttributes = '';
 
   constructor(readonly data: OrderData) {
     this.acts = orderActivities(data.windows.stepRetryBudgetMs);
@@ -76,12 +82,22 @@ export class OrderContext {
     return { closedAs };
   }
 
+  /** A phase the order rests in, or waits in for a queued step: written to the store and shown in Temporal. */
   async moveTo(phase: Phase, reason: string | null = null): Promise<void> {
+    this.pass(phase, reason);
+    await this.persist();
+  }
+
+  /**
+   * A phase the order only passes through on its way to the next write (e.g. ENRICHING before a local enrichment):
+   * on the record's history with its own time, but written and shown with the phase after it. One write per change
+   * someone can see, not per step (docs/performance.md).
+   */
+  pass(phase: Phase, reason: string | null = null): void {
     assertMove(this.data.phase, phase);
     this.data.phase = phase;
     this.data.statusReason = reason;
     appendHistory(this.data, { status: this.status, at: new Date().toISOString(), ...(reason ? { reason } : {}) });
-    await this.persist();
   }
 
   /** An entry on the record's history that does not change the phase (captures, refunds, parking, duplicates). */
@@ -109,15 +125,21 @@ export class OrderContext {
     }
   }
 
-  /** The search attributes, upserted only when they change (each upsert is an event in the order's history). */
+  /**
+   * The search attributes, upserted only when they differ from what Temporal holds (each upsert is an event). The
+   * gateway sets them when it starts the order, and a continued run inherits them, so most orders upsert only when
+   * they come to rest somewhere new.
+   */
   showAttributes(): void {
+    const shown = workflowInfo().typedSearchAttributes;
     const status = this.status;
-    const attributes = `${status}|${this.data.customerId ?? ''}`;
-    if (attributes === this.shownAttributes) return;
-    this.shownAttributes = attributes;
+    const customerId = this.data.customerId;
+    const statusShown = shown.get(OrderStatusAttribute) === status;
+    const customerShown = !customerId || shown.get(CustomerIdAttribute) === customerId;
+    if (statusShown && customerShown) return;
     upsertSearchAttributes([
       { key: OrderStatusAttribute, value: status },
-      ...(this.data.customerId ? [{ key: CustomerIdAttribute, value: this.data.customerId }] : []),
+      ...(customerId ? [{ key: CustomerIdAttribute, value: customerId }] : []),
     ]);
   }
 

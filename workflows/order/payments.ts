@@ -70,7 +70,7 @@ export class Payments {
       await condition(() => this.data.pendingCaptures.length > 0);
       const capture = this.data.pendingCaptures[0] as PendingCapture;
       const verdict = await this.ctx.parking.run('payment confirmation', () =>
-        this.ctx.acts.payment.confirmCapture({ orderId: this.data.orderId, rrn: capture.rrn, amountCents: capture.amount_cents }),
+        this.ctx.acts.confirmation.confirmCapture({ orderId: this.data.orderId, rrn: capture.rrn, amountCents: capture.amount_cents }),
       );
       await this.settle(capture, verdict);
       this.data.pendingCaptures.shift();
