@@ -1,4 +1,5 @@
-// Client of the Commerce App's order API, smoothed by bottleneck beside the server-side task-queue rate limit.
+// Client of the Commerce App's order API; every call goes through a scheduler that paces it (src/worker/commerce-pacer.ts
+// for the workers, bottleneck where one process is all there is) beside the server-side task-queue rate limit.
 import Bottleneck from 'bottleneck';
 import { CommerceOrderRecord } from '../../contracts';
 import { requestJson, resolveLimits, type UpstreamLimits } from './http-json';
@@ -16,7 +17,12 @@ export function createCommerceLimiter(requestsPerSecond: number): Bottleneck {
   return new Bottleneck({ minTime: Math.ceil(1000 / requestsPerSecond), maxConcurrent: 64 });
 }
 
-export function createCommerceApi(options: { baseUrl: string; limiter: Bottleneck; fetchImpl?: typeof fetch; limits?: UpstreamLimits }): CommerceApi {
+/** What paces the calls: Bottleneck fits, and so does the workers' shared pacer. */
+export interface CallScheduler {
+  schedule<T>(call: () => Promise<T>): Promise<T>;
+}
+
+export function createCommerceApi(options: { baseUrl: string; limiter: CallScheduler; fetchImpl?: typeof fetch; limits?: UpstreamLimits }): CommerceApi {
   // The defaults (10 s in total, 1 MiB) hold a 500-item order many times over; see http-json.ts.
   const limits = resolveLimits(options.limits);
   return {
