@@ -58,6 +58,14 @@ const EnvSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   /** The worker's Prometheus endpoint (Temporal Core runtime metrics); empty string disables it. */
   WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('0.0.0.0:9464'),
+  /**
+   * Orders a worker keeps in memory between their workflow tasks (the SDK's sticky cache). Each costs about 1 MiB;
+   * one that is not cached is replayed from its history at its next event, which for an order of ≤ 30 events is
+   * quick. Sized so 10,000 orders waiting for their capture fit a worker in 512 MiB (docs/performance.md).
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
+  /** A workflow bundle built beforehand (`npm start` builds one for all its workers); else each worker builds its own. */
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });
 
 /** Every variable the processes read: the deployment files and their test check against this list. */
@@ -94,6 +102,7 @@ export interface Config {
   secrets: { commerceWebhook: string; paymentWebhook: string; supportApiToken: string };
   http: { port: number; host: string };
   workerMetricsAddress: string | undefined;
+  worker: { maxCachedWorkflows: number; workflowBundlePath: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -139,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
     },
     http: { port: e.PORT, host: e.HOST },
     workerMetricsAddress: env.WORKER_METRICS_ADDRESS === '' ? undefined : e.WORKER_METRICS_ADDRESS,
+    worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, workflowBundlePath: e.WORKFLOW_BUNDLE_PATH },
   };
 }

@@ -4,6 +4,8 @@ import { Worker, type NativeConnection, type WorkflowBundleOption } from '@tempo
 import { TASK_QUEUES } from '../../contracts';
 import { createCommerceActivities, createOrderActivities, type OrderActivityDeps } from '../../activities';
 import type { CommerceApi } from '../clients/commerce-api';
+import type { CommercePacer } from './commerce-pacer';
+import { commerceDispatchRate, describeCommerceQueueRateLimit, reconcileCommerceRateLimit } from './commerce-rate-limit';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
@@ -24,15 +26,30 @@ export async function createWorkers(options: {
   namespace: string;
   deps: WorkerDeps;
   commerceApiRps: number;
-  /** Prebuilt bundle (tests build it once per file); otherwise the workflows are bundled at start. */
+  /**
+   * The pacer the Commerce client's calls go through (src/worker/main.ts): set to the queue's rate at start and kept on
+   * it while running, so every worker paces by the one limit the queue holds.
+   */
+  commercePacer?: Pick<CommercePacer, 'setRate' | 'rate'>;
+  /** How often a running worker re-reads the queue's limit (default 15 s). */
+  rateLimitCheckMs?: number;
+  /** Told when the queue's limit is no longer what this worker was started with (an operator changed it). */
+  onRateLimitChange?: (change: { from: number; to: number }) => void;
+  /** Prebuilt bundle (tests build it once per file; src/worker/workflow-bundle.ts); otherwise bundled at start. */
   workflowBundle?: WorkflowBundleOption;
+  /** The sticky cache of orders in memory (WORKER_MAX_CACHED_WORKFLOWS); the SDK's default when absent. */
+  maxCachedWorkflows?: number;
 }): Promise<ServiceWorkers> {
   const { connection, namespace, deps } = options;
+  // Before any poller exists: one Commerce limit for the service, or this worker refuses to start (commerce-rate-limit.ts).
+  const reconciled = await reconcileCommerceRateLimit({ connection, namespace, commerceApiRps: options.commerceApiRps });
+  options.commercePacer?.setRate(reconciled.requestsPerSecond);
   const orders = await Worker.create({
     connection,
     namespace,
     taskQueue: TASK_QUEUES.orders,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     activities: createOrderActivities(deps),
   });
   const commerce = await Worker.create({
@@ -40,10 +57,33 @@ export async function createWorkers(options: {
     namespace,
     taskQueue: TASK_QUEUES.commerce,
     activities: createCommerceActivities({ commerce: deps.commerce }),
-    // Enforced by the server for this task queue as a whole, so the limit holds however many workers poll it.
-    maxTaskQueueActivitiesPerSecond: options.commerceApiRps,
+    // The queue's API-set limit overrides this; sent as well so that a server without one still gets the same rate.
+    maxTaskQueueActivitiesPerSecond: commerceDispatchRate(options.commerceApiRps),
+    // About one second of calls per worker: what waits for the pacer waits in the queue, visible, not in this process
+    // (tasks held here past their slots' reach would time out and be called twice).
+    maxConcurrentActivityTaskExecutions: Math.max(8, Math.ceil(reconciled.requestsPerSecond)),
   });
+  const checkMs = options.rateLimitCheckMs ?? 15_000;
+  let watch: ReturnType<typeof setInterval> | undefined;
+  let lastSeen = reconciled.requestsPerSecond;
+  function startWatch(): void {
+    // An operator may change the queue's limit while the workers run (temporal task-queue config set): the server
+    // applies it at once, and the pacer follows it here; a read that fails is tried again at the next tick.
+    watch = setInterval(() => {
+      void (async () => {
+        const limit = await describeCommerceQueueRateLimit(connection.workflowService, namespace);
+        // Unset again (e.g. `--queue-rps-limit default`): put this worker's value back, as at start.
+        const now = limit.configured?.requestsPerSecond ?? (await reconcileCommerceRateLimit({ connection, namespace, commerceApiRps: options.commerceApiRps })).requestsPerSecond;
+        if (!(now > 0) || Math.fround(now) === Math.fround(lastSeen)) return;
+        options.onRateLimitChange?.({ from: lastSeen, to: now });
+        lastSeen = now;
+        options.commercePacer?.setRate(now);
+      })().catch(() => undefined);
+    }, checkMs);
+    watch.unref();
+  }
   function shutdown(): void {
+    if (watch !== undefined) clearInterval(watch);
     for (const w of [orders, commerce]) if (w.getState() === 'RUNNING') w.shutdown();
   }
   return {
@@ -51,6 +91,7 @@ export async function createWorkers(options: {
     commerce,
     shutdown,
     async run() {
+      startWatch();
       const runs = [orders.run(), commerce.run()];
       try {
         await Promise.all(runs);

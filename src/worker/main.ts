@@ -1,28 +1,57 @@
 // `npm run worker`: one worker process for production, configured only by the environment (contract §2).
 import { openDashboardStore } from '../store/dashboard-store';
 import { connectWorker } from '../temporal/connection';
+import { createCommerceApi } from '../clients/commerce-api';
 import { createWorkers } from './create-workers';
 import { buildWorkerDeps } from './worker-deps';
 import { runUntilSignal } from '../process/lifecycle';
 import { installTemporalRuntime } from './runtime';
+import { workflowBundle } from './workflow-bundle';
+import { createCommercePacer } from './commerce-pacer';
+import { COMMERCE_DISPATCH_SHARE, commerceDispatchRate } from './commerce-rate-limit';
 
 await runUntilSignal('worker', async (config, logger) => {
   installTemporalRuntime(logger, config.workerMetricsAddress);
   const store = await openDashboardStore({ dataDir: config.store.dataDir, ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}) });
   const owned = buildWorkerDeps(config, logger, store);
+  // Commerce calls of every worker on one slot schedule (commerce-pacer.ts): in the shared store when there is one.
+  const pacer = await createCommercePacer({ databaseUrl: config.store.databaseUrl, requestsPerSecond: commerceDispatchRate(config.commerceApiRps) });
+  const deps = { ...owned.deps, commerce: createCommerceApi({ baseUrl: config.apis.commerceUrl, limiter: pacer }) };
   const connection = await connectWorker(config);
-  const workers = await createWorkers({ connection, namespace: config.temporal.namespace, deps: owned.deps, commerceApiRps: config.commerceApiRps });
+  const workers = await createWorkers({
+    connection,
+    namespace: config.temporal.namespace,
+    deps,
+    commerceApiRps: config.commerceApiRps,
+    commercePacer: pacer,
+    workflowBundle: await workflowBundle(config.worker.workflowBundlePath),
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    onRateLimitChange: ({ from, to }) =>
+      logger.warn(
+        { commerceApiRps: config.commerceApiRps, from, to },
+        `the rate limit of task queue orders-commerce-api changed from ${from}/s to ${to}/s: Commerce calls follow it now; ` +
+          `set COMMERCE_API_RPS=${Number((to / COMMERCE_DISPATCH_SHARE).toPrecision(6))} in the deployment, or the next worker started with ${config.commerceApiRps} refuses to start`,
+      ),
+  });
   logger.info(
-    { temporal: config.temporal.address, taskQueues: ['orders', 'orders-commerce-api'], metrics: config.workerMetricsAddress ?? 'off' },
+    {
+      temporal: config.temporal.address,
+      taskQueues: ['orders', 'orders-commerce-api'],
+      metrics: config.workerMetricsAddress ?? 'off',
+      commerce: { commerceApiRps: config.commerceApiRps, dispatchPerSecond: pacer.rate, pacer: pacer.kind },
+    },
     'worker started',
   );
   const running = workers.run();
   return {
     running,
     async stop() {
+      // Slots given up for lateness mean the process was short of CPU: its calls ran below the limit.
+      logger.info({ commercePacer: { kind: pacer.kind, ratePerSecond: pacer.rate, ...pacer.stats() } }, 'commerce pacer at stop');
       workers.shutdown();
       await running.catch(() => undefined);
       await owned.close();
+      await pacer.close();
       await connection.close();
       await store.close();
     },
