@@ -1,9 +1,14 @@
 // `npm run bench -- <name> [options]`: runs one benchmark of the registry below, or lists them. Speed and capacity
 // claims live here, measured side by side in one run, not in timed tests.
+import { commerceLimitBenchmark } from './commerce-limit';
+import { e2eBenchmark } from './e2e';
 import { gatewayBenchmark } from './gateway';
 import { UsageError, type BenchContext, type Benchmark } from './lib/benchmark';
 
-const BENCHMARKS: readonly Benchmark[] = [gatewayBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [gatewayBenchmark, e2eBenchmark, commerceLimitBenchmark];
+
+/** Signals this close to the first one are the same Ctrl-C delivered twice. */
+const REPEATED_SIGNAL_MS = 1_000;
 
 /** After an abort, cleanup (stopping the dev server) gets this long before the process exits regardless. */
 const CLEANUP_GRACE_MS = 60_000;
@@ -42,7 +47,12 @@ async function main(argv: readonly string[]): Promise<number> {
   let signals = 0;
   // Our listener also tells the dev-stack process registry that we own shutdown: the run stops its load and its
   // `finally` stops the dev server by pid. A second signal exits at once; the registry's exit hook kills the server.
+  let firstSignalAt = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
+    // Under `npm run`, one Ctrl-C arrives twice (from the terminal, and relayed by tsx): a repeat within a second
+    // is that same Ctrl-C, not a request to skip the cleanup.
+    if (signals > 0 && Date.now() - firstSignalAt < REPEATED_SIGNAL_MS) return;
+    if (signals === 0) firstSignalAt = Date.now();
     signals += 1;
     if (signals > 1) {
       process.stderr.write(`${sig} again: exiting now\n`);

@@ -66,6 +66,17 @@ function machineTicks(): { busy: number; total: number } | undefined {
   }
 }
 
+/** utime+stime of a process in ms (all its threads); undefined without procfs or once it is gone. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  const ticks = procTicks(pid);
+  return ticks === undefined ? undefined : (ticks * 1000) / ticksPerSecond();
+}
+
+/** Busy and total ticks of all cores since boot (/proc/stat); undefined without procfs. */
+export function machineCpuTicks(): { busy: number; total: number } | undefined {
+  return machineTicks();
+}
+
 export function cpuSnapshot(pid: number | undefined, helperPid?: number): CpuSnapshot {
   ticksPerSecond();
   return { atMs: performance.now(), self: process.cpuUsage(), procTicks: procTicks(pid), helperTicks: procTicks(helperPid), machine: machineTicks() };

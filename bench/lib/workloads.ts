@@ -1,7 +1,7 @@
 // The request bodies the benchmarks send, shared by the in-process paths and the load-generator process: every call a
 // fresh order id, so each signalWithStart starts a new workflow (a reused id would only signal, a closed one would take
 // the late-event path: different work, not comparable).
-import type { CommerceWebhookV1 } from '../../contracts';
+import type { CommerceWebhookV1, PaymentCaptureV1 } from '../../contracts';
 import { signBody } from '../../src/gateway/signature';
 
 /** Every id has the same length, so every body has the same size on both paths. */
@@ -31,6 +31,23 @@ export interface SignedRequest {
 export function signedCommerceRequest(secret: string, orderId: string): SignedRequest {
   const body = JSON.stringify(commercePayload(orderId));
   return { body, headers: { 'content-type': 'application/json', 'x-commerce-signature': signBody(secret, body) } };
+}
+
+/** What every bench order is paid with; the Payment fake of the e2e benchmark answers it for `benchRrn(orderId)`. */
+export const BENCH_AMOUNT_CENTS = 4_999;
+
+/** The RRN of a bench order's capture: derived from the order id, so a stateless Payment fake can answer it. */
+export function benchRrn(orderId: string): string {
+  return `rrn-${orderId}`;
+}
+
+export function capturePayload(orderId: string): PaymentCaptureV1 {
+  return { customer_id: 'cust-bench-0001', rrn: benchRrn(orderId), amount_cents: BENCH_AMOUNT_CENTS, metadata: { order_id: orderId } };
+}
+
+export function signedCaptureRequest(secret: string, orderId: string): SignedRequest {
+  const body = JSON.stringify(capturePayload(orderId));
+  return { body, headers: { 'content-type': 'application/json', 'x-payment-signature': signBody(secret, body) } };
 }
 
 /** A workload as data, so it can be sent to the load-generator process. */
