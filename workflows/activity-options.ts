@@ -2,7 +2,7 @@
 // step's budget runs out (then the workflow parks the order for an operator); business answers come back as values,
 // and contract violations are non-retryable by the error taxonomy.
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
-import { TASK_QUEUES } from '../contracts';
+import { TASK_QUEUES } from '../contracts/temporal';
 
 /** How long a Commerce 404 right after the webhook is treated as "not visible yet" (eventual consistency). */
 export const COMMERCE_NOT_FOUND_GRACE_MS = 3 * 60_000;

@@ -2,7 +2,8 @@
 // valid capture (not the one that paid the order) is refunded. A failing step parks visibly on the order's record
 // and in the support queue, and retries by itself until it is done: a late refund is never lost.
 import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
-import { ErrorType, type LateEventInput } from '../contracts';
+import { ErrorType } from '../contracts/errors';
+import type { LateEventInput } from '../contracts';
 import type { OrderActivities } from '../activities';
 import { ACTIVITY_OPTIONS, DEFAULT_STEP_RETRY_BUDGET_MS, stepOptions } from './activity-options';
 import { ParkingLot } from './order/parking';

@@ -10,18 +10,9 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import {
-  cancelOrder,
-  commerceOrderReceived,
-  correctOrder,
-  getOrderState,
-  paymentCaptureReceived,
-  rejection,
-  RejectionType,
-  retryParkedSteps,
-  type OrderStatus,
-  type OrderWorkflowInput,
-} from '../contracts';
+import { cancelOrder, commerceOrderReceived, correctOrder, getOrderState, paymentCaptureReceived, retryParkedSteps } from '../contracts/temporal';
+import { rejection, RejectionType } from '../contracts/errors';
+import type { OrderStatus, OrderWorkflowInput } from '../contracts';
 import { DEFAULT_STEP_RETRY_BUDGET_MS } from './activity-options';
 import { Closer } from './order/closing';
 import { Flow } from './order/flow';

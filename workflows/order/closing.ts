@@ -1,7 +1,8 @@
 // Closing an order unforwarded: the two windows, judged by when each event arrived, and cancellation (the support
 // route's Update or a cancel requested through Temporal). Once forwarding has started nothing closes the order.
 import { condition, log, sleep } from '@temporalio/workflow';
-import { rejection, RejectionType, type DashboardRecord } from '../../contracts';
+import { rejection, RejectionType } from '../../contracts/errors';
+import type { DashboardRecord } from '../../contracts';
 import { FLOW_STEPS, type OrderContext } from './order-context';
 import type { Closing } from './order-record';
 import type { Payments } from './payments';

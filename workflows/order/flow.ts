@@ -2,17 +2,8 @@
 // enrich it from PIM (or wait for a support correction), wait for payment, publish. Resumable from any waiting
 // phase, so a continued-as-new run picks up where the last one stopped.
 import { ApplicationFailure, condition, isCancellation, log, workflowInfo } from '@temporalio/workflow';
-import {
-  ErrorType,
-  rejection,
-  RejectionType,
-  type CommerceOrderEvent,
-  type CorrectionRequest,
-  type CorrectionResult,
-  type EnrichedItem,
-  type SubmittedOrder,
-  type ValidationError,
-} from '../../contracts';
+import { ErrorType, rejection, RejectionType } from '../../contracts/errors';
+import type { CommerceOrderEvent, CorrectionRequest, CorrectionResult, EnrichedItem, SubmittedOrder, ValidationError } from '../../contracts';
 import { COMMERCE_NOT_FOUND_GRACE_MS, LOCAL_ENRICHMENT_MAX_ITEMS } from '../activity-options';
 import { describeFailure } from '../failures';
 import type { Closer } from './closing';

@@ -1,7 +1,8 @@
 // The order's state and the few rules every part of the workflow shares: the activities, the clock of arrival,
 // phase moves, history notes, and the one write path to the store and the search attributes.
 import { CancellationScope, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { CustomerIdAttribute, OrderStatusAttribute, type DashboardRecord, type OrderState, type TerminalStatus } from '../../contracts';
+import { CustomerIdAttribute, OrderStatusAttribute } from '../../contracts/temporal';
+import type { DashboardRecord, OrderState, TerminalStatus } from '../../contracts';
 import type { CommerceActivities, OrderActivities } from '../../activities';
 import { ACTIVITY_OPTIONS, LOCAL_STORE_WRITE, localStepOptions, stepOptions } from '../activity-options';
 import { appendHistory, buildRecord, buildSnapshot, nextRevision, visibleStatus, type OrderData } from './order-record';
