@@ -33,6 +33,12 @@ export function stepOptions(budgetMs: number) {
     pim: { startToCloseTimeout: '60s', heartbeatTimeout: '20s', scheduleToCloseTimeout: budgetMs, retry: { ...transientBackoff, maximumInterval: '2m' } },
     /** Refunds: a queued activity, so money on its way back shows in the Web UI as a pending activity. */
     payment: { startToCloseTimeout: '15s', scheduleToCloseTimeout: budgetMs, retry: { ...transientBackoff, maximumInterval: '2m' } },
+    /**
+     * Forwarding (records and the Kafka publish): a queued activity, because its scheduling in history is the
+     * decision to forward. As a local activity it could publish in a workflow task that is then lost, and the task
+     * that replaces it re-runs the local steps before it and may decide otherwise (docs/performance.md).
+     */
+    fulfillment: { startToCloseTimeout: '30s', scheduleToCloseTimeout: budgetMs, retry: { ...transientBackoff, maximumInterval: '1m' } },
   } satisfies Record<string, ActivityOptions>;
 }
 
@@ -75,15 +81,16 @@ export function localStepOptions(budgetMs: number) {
     pim: localStep('60s', budgetMs, 120_000),
     /** Reading the capture from the Payment API and claiming its RRN: a read and an idempotent claim. */
     confirmation: localStep('15s', budgetMs, 120_000),
-    /** The Kafka publish carries its idempotency key, so a retried local attempt is as safe as a queued one. */
-    fulfillment: localStep('30s', budgetMs, 60_000),
   } satisfies Record<string, LocalActivityOptions>;
 }
 
 /** The store is our own: its writes retry until it is back, never parking the order on our own outage. */
 const storeWrite = { startToCloseTimeout: '15s', retry: { ...transientBackoff, maximumInterval: '1m' } } as const;
 
-/** The order's record, written at each visible change: a local activity, one marker event per write. */
+/**
+ * The order's record, written at each visible change while it is open: a local activity, one marker event per write.
+ * (A closed record is written by a queued activity: order-context.ts.)
+ */
 export const LOCAL_STORE_WRITE: LocalActivityOptions = { ...storeWrite, localRetryThreshold: '1s' };
 
 export const ACTIVITY_OPTIONS = {

@@ -27,6 +27,8 @@ const noStore = new Proxy({} as DashboardStore, {
 const noPublicationLog: Parameters<typeof createFulfillmentActivities>[0]['store'] = {
   wasPublished: () => Promise.resolve(false),
   markPublished: () => Promise.resolve(),
+  // The baseline has no record: the service's forwarding writes FORWARDING and FORWARDED in the same activity.
+  save: () => Promise.resolve({ applied: true, closedAs: null }),
 };
 
 await runUntilSignal('worker', async (config, logger) => {

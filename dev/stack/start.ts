@@ -11,6 +11,7 @@ import { DEFAULT_SIMULATOR_PORTS, startSimulators } from '../simulators/server';
 import { ensureKafkaLibs } from '../tools/kafka-jars';
 import { ensureTemporalCli } from '../tools/temporal-cli';
 import { freeLoopbackPort } from './free-port';
+import { buildWorkflowBundle } from '../../src/worker/workflow-bundle';
 import { startKafkaBroker } from './kafka-broker';
 import { assertPortFree, isPortBindable, tailFile } from './processes';
 import { stackProcessesFile, writeStackProcesses, type StackProcesses } from './stack-processes';
@@ -223,7 +224,14 @@ async function main(): Promise<void> {
       await temporalClient.close();
     });
 
-    // Workers first: the gateway's first answers may already need them. They start at once; each bundles the workflows.
+    // One workflow bundle for all workers (and their restarts), built before any starts: N workers bundling at once
+    // on a small machine would each take N times as long. An operator's WORKFLOW_BUNDLE_PATH is used as given.
+    if (!env.WORKFLOW_BUNDLE_PATH) {
+      const bundlePath = path.join(dataDir, 'workflow-bundle.js');
+      await buildWorkflowBundle(bundlePath);
+      env.WORKFLOW_BUNDLE_PATH = bundlePath;
+    }
+    // Workers first: the gateway's first answers may already need them. They start at once.
     await Promise.all(
       processes.workers.map(async (slot, i) => {
         const proc = await startSupervised(

@@ -125,9 +125,12 @@ export function fakeActivities(behaviour: FakeBehaviour = {}) {
       return { accepted: true };
     },
     refundCapture: realRefund,
-    async publishFulfillment({ message }) {
+    // As the real one: the FORWARDING record, the message, the FORWARDED record (activities/fulfillment.ts).
+    async publishFulfillment({ message, forwarding, forwarded }) {
+      if (forwarding) await orders.saveDashboardRecord(forwarding);
       if (behaviour.kafkaDown) throw ApplicationFailure.retryable('broker unavailable', 'FULFILLMENT_PUBLISH_FAILED');
       log.published.push(message);
+      if (forwarded) await orders.saveDashboardRecord(forwarded);
       return { sent: true };
     },
     async saveDashboardRecord(input) {

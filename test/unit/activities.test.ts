@@ -428,15 +428,59 @@ describe('publishFulfillment', () => {
     items: [{ item_id: 'itm-tee', sku_id: 'SKU-TEE', brand_code: 'ACME', quantity: 2 }],
   };
 
-  /** The store's fulfillment_publications, in memory. */
-  function publicationLog() {
+  /** The store's fulfillment_publications and its saves, in memory; `markFails` makes the mark throw. */
+  function publicationLog(opts: { markFails?: boolean } = {}) {
     const keys = new Map<string, string>();
+    const saves: Array<{ status: string; revision: number }> = [];
     return {
       keys,
+      saves,
       wasPublished: async (key: string) => keys.has(key),
-      markPublished: async (key: string, orderId: string) => void keys.set(key, orderId),
+      markPublished: async (key: string, orderId: string) => {
+        if (opts.markFails) throw new Error('connection terminated');
+        keys.set(key, orderId);
+      },
+      save: async (record: DashboardRecord, revision: number) => {
+        saves.push({ status: record.status, revision });
+        return { applied: true, closedAs: null };
+      },
     };
   }
+
+  it('writes the record as FORWARDING before the publish and as FORWARDED after it, at the revisions given', async () => {
+    const order: string[] = [];
+    const publisher: FulfillmentPublisher = { publish: async () => void order.push('publish'), close: vi.fn<FulfillmentPublisher['close']>() };
+    const store = publicationLog();
+    const save = store.save;
+    store.save = async (record, revision) => (order.push(record.status), save(record, revision));
+    const record = (status: DashboardRecord['status']): DashboardRecord => ({
+      order_id: 'ord-0001',
+      customer_id: 'cus-007',
+      status,
+      status_reason: null,
+      items: [{ item_id: 'itm-tee', quantity: 2 }],
+      validation_errors: [],
+      submitted_at: '2026-11-22T10:00:00.000Z',
+      expires_at: '2026-12-22T10:00:00.000Z',
+      updated_at: '2026-11-22T10:00:01.000Z',
+      history: [{ status, at: '2026-11-22T10:00:01.000Z' }],
+      parked_steps: [],
+    });
+    await run(createFulfillmentActivities({ publisher, store }).publishFulfillment, {
+      message,
+      idempotencyKey: 'order-ord-0001',
+      forwarding: { record: record('FORWARDING'), revision: 7 },
+      forwarded: { record: record('FORWARDED'), revision: 8 },
+    });
+    expect(order).toEqual(['FORWARDING', 'publish', 'FORWARDED']);
+    expect(store.saves).toEqual([{ status: 'FORWARDING', revision: 7 }, { status: 'FORWARDED', revision: 8 }]);
+  });
+
+  it('does not fail (and so send again) when the broker acked but the mark could not be written', async () => {
+    const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => undefined), close: vi.fn<FulfillmentPublisher['close']>() };
+    expect(await run(createFulfillmentActivities({ publisher, store: publicationLog({ markFails: true }) }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' })).toEqual({ sent: true });
+    expect(publisher.publish).toHaveBeenCalledOnce();
+  });
 
   it('hands the message and the idempotency key to the publisher, and records the key once the broker acked', async () => {
     const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => undefined), close: vi.fn<FulfillmentPublisher['close']>() };

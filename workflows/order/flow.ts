@@ -57,8 +57,7 @@ export class Flow {
           await this.advance('FORWARDING', null, 'pass');
           break;
         case 'FORWARDING':
-          await this.publish();
-          await this.ctx.moveTo('FORWARDED');
+          await this.forward();
           return;
         default:
           return;
@@ -119,7 +118,12 @@ export class Flow {
     this.data.validationErrors = [];
   }
 
-  private async publish(): Promise<void> {
+  /**
+   * One queued step writes the paid order as FORWARDING, publishes it and writes it FORWARDED (activities/
+   * fulfillment.ts); the records are built here, afresh at each retry of a parked publish. The order itself is
+   * FORWARDED once the step succeeded, at the time its record says.
+   */
+  private async forward(): Promise<void> {
     const payment = this.data.payment;
     if (!payment) throw ApplicationFailure.nonRetryable('forwarding without a payment', 'ILLEGAL_STATE');
     const message = {
@@ -128,9 +132,18 @@ export class Flow {
       payment_details: { rrn: payment.rrn },
       items: this.data.enrichedItems ?? [],
     };
-    await this.ctx.parking.run('publish to fulfillment', () =>
-      this.ctx.acts.fulfillment.publishFulfillment({ message, idempotencyKey: workflowInfo().workflowId }),
-    );
+    let forwardedAt = '';
+    await this.ctx.parking.run('publish to fulfillment', () => {
+      forwardedAt = new Date().toISOString();
+      return this.ctx.acts.fulfillment.publishFulfillment({
+        message,
+        idempotencyKey: workflowInfo().workflowId,
+        forwarding: this.ctx.recordToWrite(),
+        forwarded: this.ctx.recordToWrite({ phase: 'FORWARDED', at: forwardedAt }),
+      });
+    });
+    this.ctx.pass('FORWARDED', null, forwardedAt);
+    this.ctx.showAttributes();
   }
 
   // ---- support correction (an Update) --------------------------------------------------------------------------

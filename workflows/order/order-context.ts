@@ -7,11 +7,13 @@ import type { CommerceActivities, OrderActivities } from '../../activities';
 import { ACTIVITY_OPTIONS, LOCAL_STORE_WRITE, localStepOptions, stepOptions } from '../activity-options';
 import { appendHistory, buildRecord, buildSnapshot, nextRevision, visibleStatus, type OrderData } from './order-record';
 import { ParkingLot } from './parking';
-import { assertMove, type Phase } from './phase';
+import { assertMove, isClosed, type Phase } from './phase';
 
 /**
  * Queued activities where the queue earns its events: the Commerce rate limit (a task queue's), a big enrichment's
- * heartbeats, refunds shown as pending in the Web UI. The short steps are local activities (activity-options.ts).
+ * heartbeats, refunds shown as pending in the Web UI, and every step that cannot be taken back — the forwarding and
+ * the write of a closed record — because a queued activity is scheduled only by a workflow task that completed.
+ * The short steps are local activities (activity-options.ts).
  */
 function orderActivities(stepRetryBudgetMs: number) {
   const steps = stepOptions(stepRetryBudgetMs);
@@ -22,8 +24,9 @@ function orderActivities(stepRetryBudgetMs: number) {
     localPim: proxyLocalActivities<OrderActivities>(local.pim),
     payment: proxyActivities<OrderActivities>(steps.payment),
     confirmation: proxyLocalActivities<OrderActivities>(local.confirmation),
-    fulfillment: proxyLocalActivities<OrderActivities>(local.fulfillment),
+    fulfillment: proxyActivities<OrderActivities>(steps.fulfillment),
     dashboard: proxyLocalActivities<OrderActivities>(LOCAL_STORE_WRITE),
+    closedDashboard: proxyActivities<OrderActivities>(ACTIVITY_OPTIONS.dashboard),
     interactiveCommerce: proxyActivities<CommerceActivities>(ACTIVITY_OPTIONS.interactiveCommerce),
     interactive: proxyActivities<OrderActivities>(ACTIVITY_OPTIONS.interactive),
   };
@@ -94,11 +97,27 @@ export class OrderContext {
    * on the record's history with its own time, but written and shown with the phase after it. One write per change
    * someone can see, not per step (docs/performance.md).
    */
-  pass(phase: Phase, reason: string | null = null): void {
+  pass(phase: Phase, reason: string | null = null, at = new Date().toISOString()): void {
     assertMove(this.data.phase, phase);
     this.data.phase = phase;
     this.data.statusReason = reason;
-    appendHistory(this.data, { status: this.status, at: new Date().toISOString(), ...(reason ? { reason } : {}) });
+    appendHistory(this.data, { status: this.status, at, ...(reason ? { reason } : {}) });
+  }
+
+  /**
+   * The record to be written by a step of its own (the forwarding), at a revision reserved now: as it stands, or as
+   * it will stand in `then.phase` — built on a copy, so the order itself stays where it is until the step succeeded.
+   */
+  recordToWrite(then?: { phase: Phase; at: string }): { record: DashboardRecord; revision: number } {
+    this.data.revision = nextRevision(this.data.revision, this.runStartMs);
+    const revision = this.data.revision;
+    if (!then) return { record: this.record(), revision };
+    const future = JSON.parse(JSON.stringify(this.data)) as OrderData;
+    assertMove(future.phase, then.phase);
+    future.phase = then.phase;
+    future.statusReason = null;
+    appendHistory(future, { status: visibleStatus(future.phase, this.parking.steps), at: then.at });
+    return { record: buildRecord(future, this.parking.steps, Date.now()), revision };
   }
 
   /** An entry on the record's history that does not change the phase (captures, refunds, parking, duplicates). */
@@ -114,12 +133,16 @@ export class OrderContext {
     this.data.revision = nextRevision(this.data.revision, this.runStartMs);
     const revision = this.data.revision;
     this.writesInFlight++;
+    // A closed record sets the order's closure mark for good: it is written by a queued activity, scheduled only by
+    // a workflow task that completed. A local write of it could happen in a task that is then lost (a capture
+    // arriving as the order closes fails that task), and the task that replaces it may decide otherwise.
+    const store = isClosed(this.data.phase) ? this.acts.closedDashboard : this.acts.dashboard;
     try {
       // Non-cancellable: a cancelled flow must not lose the write that records why it stopped. An outage of the
       // store is retried by the activity until it is back; a record the store refuses for good (STORE_REJECTED)
       // parks here, visibly, and is built afresh at each retry.
       return await CancellationScope.nonCancellable(() =>
-        this.parking.run(STORE_WRITE, () => this.acts.dashboard.saveDashboardRecord({ record: this.record(), revision })),
+        this.parking.run(STORE_WRITE, () => store.saveDashboardRecord({ record: this.record(), revision })),
       );
     } finally {
       this.writesInFlight--;

@@ -108,7 +108,9 @@ export class Payments {
     if (this.canPay(capture)) {
       this.data.payment = { rrn, amount_cents, captured_at: new Date(capture.arrivedAt).toISOString() };
       this.ctx.note(`capture ${rrn} confirmed${capture.recheck ? ' when checked again' : ''}`);
-      await this.ctx.persist();
+      // An order waiting for its payment forwards now, and the forwarding writes the payment with FORWARDING
+      // (flow.ts): a write here would show the same change a moment earlier, at one more history event.
+      if (this.data.phase !== 'AWAITING_PAYMENT') await this.ctx.persist();
       return;
     }
     const { payment, closing } = this.data;
