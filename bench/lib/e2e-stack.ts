@@ -12,6 +12,7 @@ import { SEARCH_ATTRIBUTES, TASK_QUEUES } from '../../contracts';
 import { freeLoopbackPort } from '../../dev/stack/free-port';
 import { startKafkaBroker, type KafkaBroker } from '../../dev/stack/kafka-broker';
 import { spawnManaged, waitUntilReady, type ManagedProcess } from '../../dev/stack/processes';
+import { WORKER_NODE_ARGS } from '../../src/worker/node-args';
 import { startTemporalDevServer, type TemporalDevServer } from '../../dev/stack/temporal-dev-server';
 import { BASELINE_TASK_QUEUES } from '../baseline/names';
 import type { FakeApis } from './fake-apis';
@@ -207,7 +208,8 @@ export async function spawnService(options: {
   const proc = spawnManaged({
     name: options.label,
     command: process.execPath,
-    args: [...nodeArgs, '--import', 'tsx', ENTRIES[options.path][options.kind]],
+    // Workers run as `npm run worker` runs them (the baseline's too, so both have the same heap).
+    args: [...nodeArgs, ...(options.kind === 'worker' ? WORKER_NODE_ARGS : []), '--import', 'tsx', ENTRIES[options.path][options.kind]],
     cwd: REPO,
     env: envFor(options.env, port, options.extraEnv ?? {}),
     logFile: path.join(options.logDir, `${options.label.replace(/[^a-z0-9]+/gi, '-')}-${Date.now()}.log`),

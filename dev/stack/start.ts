@@ -11,6 +11,7 @@ import { DEFAULT_SIMULATOR_PORTS, startSimulators } from '../simulators/server';
 import { ensureKafkaLibs } from '../tools/kafka-jars';
 import { ensureTemporalCli } from '../tools/temporal-cli';
 import { freeLoopbackPort } from './free-port';
+import { WORKER_NODE_ARGS } from '../../src/worker/node-args';
 import { buildWorkflowBundle } from '../../src/worker/workflow-bundle';
 import { startKafkaBroker } from './kafka-broker';
 import { assertPortFree, isPortBindable, tailFile } from './processes';
@@ -238,7 +239,7 @@ async function main(): Promise<void> {
           {
             name: `worker ${slot.n}`,
             command: process.execPath,
-            args: [...tsx, path.join(REPO_ROOT, 'src/worker/main.ts')],
+            args: [...WORKER_NODE_ARGS, ...tsx, path.join(REPO_ROOT, 'src/worker/main.ts')],
             cwd: REPO_ROOT,
             env: { ...env, WORKER_METRICS_ADDRESS: metrics[i] ?? '' },
             logFile: slot.log,

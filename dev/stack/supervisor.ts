@@ -43,6 +43,8 @@ export interface SupervisedProcess {
 const MAX_FAILED_STARTS = 3;
 /** Between failed starts only: a run that had been ready is restarted at once (the chaos tests kill every few s). */
 const FAILED_START_BACKOFF_MS = 1_000;
+/** At most this many seconds of backoff come from starts ended by a signal (see killedStarts). */
+const MAX_KILLED_START_BACKOFF_STEPS = 5;
 
 /** Starts the process and waits until it is ready (throwing with its log's tail if it is not), then supervises it. */
 export async function startSupervised(spec: ServiceProcessSpec, events: SupervisorEvents): Promise<SupervisedProcess> {
@@ -74,12 +76,16 @@ export async function startSupervised(spec: ServiceProcessSpec, events: Supervis
 
   const supervise = async (): Promise<void> => {
     let failedStarts = 0;
+    // Starts ended by a signal before ready, in a row: not a failure of the code (never given up on), but backed
+    // off, so a start that is killed every time (out of memory, a native crash) does not respawn in a tight loop.
+    let killedStarts = 0;
     for (;;) {
       const exit: ExitInfo = await current.exited;
       if (stopped) return;
       const previous = current.pid;
       events.log(`${spec.name} (pid ${previous}) exited unexpectedly (${describeExit(exit)}); restarting it — log ${spec.logFile}`);
-      if (failedStarts > 0) await new Promise((res) => setTimeout(res, FAILED_START_BACKOFF_MS * failedStarts));
+      const backoffSteps = failedStarts + Math.min(killedStarts, MAX_KILLED_START_BACKOFF_STEPS);
+      if (backoffSteps > 0) await new Promise((res) => setTimeout(res, FAILED_START_BACKOFF_MS * backoffSteps));
       if (stopped) return;
       current = spawnManaged({ name: spec.name, command: spec.command, args: spec.args, cwd: spec.cwd, env: spec.env, logFile: spec.logFile, detached: true });
       restarts += 1;
@@ -90,7 +96,10 @@ export async function startSupervised(spec: ServiceProcessSpec, events: Supervis
         const died = current.exitInfo();
         // Killed by a signal, or stopped cleanly by one (exit 0): someone — the chaos tests, an operator — ended this
         // start from outside. Only a start that fails by itself (an error exit, never ready) says the code is broken.
-        if (died !== undefined && (died.signal !== null || died.code === 0)) continue;
+        if (died !== undefined && (died.signal !== null || died.code === 0)) {
+          killedStarts += 1;
+          continue;
+        }
         failedStarts += 1;
         if (failedStarts >= MAX_FAILED_STARTS) {
           await current.stop(2_000);
@@ -103,6 +112,7 @@ export async function startSupervised(spec: ServiceProcessSpec, events: Supervis
       }
       if (stopped) return;
       failedStarts = 0;
+      killedStarts = 0;
       events.log(`${spec.name} is back as pid ${current.pid} (restart ${restarts})`);
       events.onReady(handle);
     }
