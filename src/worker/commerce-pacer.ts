@@ -105,14 +105,29 @@ function sleep(ms: number): Promise<void> {
   return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** One process's own slot schedule: exact for that process only (`npm start` with the embedded store, tests). */
-export function createInProcessPacer(requestsPerSecond: number): CommercePacer {
-  let interval = intervalMs(requestsPerSecond);
-  let rate = requestsPerSecond;
-  let nextAt = 0;
+/** A slot a schedule handed out: when it is, on `clock`, and how long from now until then. */
+interface TakenSlot {
+  at: number;
+  waitMs: number;
+}
+
+/**
+ * The pacer around one slot schedule: takes a slot, waits for it, and calls — or, woken later than MAX_LATENESS_MS
+ * after it, gives it up for the next one (MAX_LATE_SLOTS times at most). The two schedules differ only in where the
+ * slots come from and by which clock they are kept.
+ */
+function pacerOn(schedule: {
+  kind: CommercePacer['kind'];
+  requestsPerSecond: number;
+  take(intervalMs: number): Promise<TakenSlot>;
+  clock(): number;
+  close(): Promise<void>;
+}): CommercePacer {
+  let interval = intervalMs(schedule.requestsPerSecond);
+  let rate = schedule.requestsPerSecond;
   const counts = { calls: 0, lateSlots: 0, lateAttempts: 0 };
   return {
-    kind: 'in-process',
+    kind: schedule.kind,
     stats: () => ({ ...counts }),
     get rate() {
       return rate;
@@ -123,11 +138,9 @@ export function createInProcessPacer(requestsPerSecond: number): CommercePacer {
     },
     async schedule(call) {
       for (let late = 0; ; late++) {
-        const now = performance.now();
-        const slot = Math.max(nextAt, now);
-        nextAt = slot + interval;
-        await sleep(slot - now);
-        if (performance.now() - slot <= MAX_LATENESS_MS) {
+        const slot = await schedule.take(interval);
+        await sleep(slot.waitMs);
+        if (schedule.clock() - slot.at <= MAX_LATENESS_MS) {
           counts.calls += 1;
           return call();
         }
@@ -138,8 +151,25 @@ export function createInProcessPacer(requestsPerSecond: number): CommercePacer {
         }
       }
     },
-    close: () => Promise.resolve(),
+    close: () => schedule.close(),
   };
+}
+
+/** One process's own slot schedule: exact for that process only (`npm start` with the embedded store, tests). */
+export function createInProcessPacer(requestsPerSecond: number): CommercePacer {
+  let nextAt = 0;
+  return pacerOn({
+    kind: 'in-process',
+    requestsPerSecond,
+    clock: () => performance.now(),
+    take(interval) {
+      const now = performance.now();
+      const at = Math.max(nextAt, now);
+      nextAt = at + interval;
+      return Promise.resolve({ at, waitMs: at - now });
+    },
+    close: () => Promise.resolve(),
+  });
 }
 
 /** The slot schedule in the shared PostgreSQL store: one for every worker that points at the same DATABASE_URL. */
@@ -151,46 +181,26 @@ export async function createSharedPacer(options: { databaseUrl: string; requests
     await sql.close();
     throw err;
   }
-  let interval = intervalMs(options.requestsPerSecond);
-  let rate = options.requestsPerSecond;
-  const counts = { calls: 0, lateSlots: 0, lateAttempts: 0 };
-  return {
+  return pacerOn({
     kind: 'shared',
-    stats: () => ({ ...counts }),
-    get rate() {
-      return rate;
-    },
-    setRate(r) {
-      interval = intervalMs(r);
-      rate = r;
-    },
-    async schedule(call) {
-      for (let late = 0; ; late++) {
-        let slot: Slot;
-        try {
-          slot = await reserveSlot(sql, interval);
-        } catch (err) {
-          // Retryable: the validation waits for the store like every other step does.
-          throw failure(ErrorType.STORE_UNAVAILABLE, `Commerce pacer: no slot from the shared store (${err instanceof Error ? err.message : String(err)})`, {
-            ...(err instanceof Error ? { cause: err } : {}),
-          });
-        }
-        // Waits by the wall clock against the database's slot time: a reply this process read late (its event loop
-        // busy) shortens the wait instead of shifting the call. Hosts' clocks are assumed NTP-close (a few ms).
-        await sleep(Math.min(slot.waitMs, slot.slotMs - Date.now()));
-        if (Date.now() - slot.slotMs <= MAX_LATENESS_MS) {
-          counts.calls += 1;
-          return call();
-        }
-        counts.lateSlots += 1;
-        if (late + 1 >= MAX_LATE_SLOTS) {
-          counts.lateAttempts += 1;
-          throw tooLate();
-        }
+    requestsPerSecond: options.requestsPerSecond,
+    clock: () => Date.now(),
+    async take(interval) {
+      let slot: Slot;
+      try {
+        slot = await reserveSlot(sql, interval);
+      } catch (err) {
+        // Retryable: the validation waits for the store like every other step does.
+        throw failure(ErrorType.STORE_UNAVAILABLE, `Commerce pacer: no slot from the shared store (${err instanceof Error ? err.message : String(err)})`, {
+          ...(err instanceof Error ? { cause: err } : {}),
+        });
       }
+      // Waits by the wall clock against the database's slot time: a reply this process read late (its event loop
+      // busy) shortens the wait instead of shifting the call. Hosts' clocks are assumed NTP-close (a few ms).
+      return { at: slot.slotMs, waitMs: Math.min(slot.waitMs, slot.slotMs - Date.now()) };
     },
     close: () => sql.close(),
-  };
+  });
 }
 
 /** Shared when the processes share a PostgreSQL store; otherwise this process is the only worker that has the store. */
