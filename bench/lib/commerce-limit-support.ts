@@ -1,13 +1,13 @@
 // Helpers of `npm run bench -- commerce-limit`: the three external APIs as instant fakes that never throttle (the
 // Commerce one records when every validation call arrives), the sliding-window count over those arrivals, and the
 // CPU time of a set of processes by pid.
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { execFileSync, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CommerceOrderRecord, PimItem } from '../../contracts';
 import type { FromFakes } from './commerce-fakes-child';
+import { processCpuMs } from './cpu';
 import type { FromStore } from './shared-store-child';
 
 export interface InstantApis {
@@ -117,41 +117,17 @@ export function steadyRate(sortedMs: readonly number[], trim = 0.1): { rate: num
   return { rate: b > a ? ((b - a) * 1000) / (toMs - fromMs) : Number.NaN, fromMs, toMs, calls: b - a };
 }
 
-let clockTicks: number | undefined;
-function ticksPerSecond(): number {
-  if (clockTicks === undefined) {
-    try {
-      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      clockTicks = 100;
-    }
-  }
-  return clockTicks;
-}
-
-/** utime + stime of a process (all its threads) in ms; undefined without procfs or once it is gone. */
-export function processCpuMsOf(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond();
-  } catch {
-    return undefined;
-  }
-}
-
 export type PidCpu = Map<number, number | undefined>;
 
 export function pidCpuSnapshot(pids: readonly number[]): PidCpu {
-  return new Map(pids.map((p) => [p, processCpuMsOf(p)]));
+  return new Map(pids.map((p) => [p, processCpuMs(p)]));
 }
 
 /** CPU ms per pid since `start`. */
 export function pidCpuSince(start: PidCpu): Map<number, number | undefined> {
   const out = new Map<number, number | undefined>();
   for (const [pid, before] of start) {
-    const now = processCpuMsOf(pid);
+    const now = processCpuMs(pid);
     out.set(pid, before === undefined || now === undefined ? undefined : now - before);
   }
   return out;
