@@ -1,5 +1,5 @@
 // Test data shared by unit, workflow and end-to-end tests: webhook bodies and events for one order.
-import type { CommerceOrderEvent, CommerceWebhookV1, PaymentCaptureEvent, PaymentCaptureV1 } from '../../contracts';
+import { DashboardRecord, type CommerceOrderEvent, type CommerceWebhookV1, type OrderStatus, type PaymentCaptureEvent, type PaymentCaptureV1 } from '../../contracts';
 
 export function commerceWebhook(orderId: string, overrides: Partial<CommerceWebhookV1> = {}): CommerceWebhookV1 {
   return {
@@ -25,6 +25,21 @@ export function commerceEvent(orderId: string, receivedAt = new Date().toISOStri
 
 export function captureEvent(orderId: string, overrides: Partial<PaymentCaptureV1> = {}, receivedAt = new Date().toISOString()): PaymentCaptureEvent {
   return { receivedAt, payload: paymentCapture(orderId, overrides) };
+}
+
+/** A valid dashboard record of a VALIDATING order, with `fields` over it (parsed, so the defaults are filled in). */
+export function makeRecord(fields: Partial<DashboardRecord> & Pick<DashboardRecord, 'order_id' | 'customer_id'>): DashboardRecord {
+  return DashboardRecord.parse({
+    status: 'VALIDATING' satisfies OrderStatus,
+    status_reason: null,
+    items: [{ item_id: 'item-1', quantity: 1 }],
+    validation_errors: [],
+    submitted_at: '2026-03-01T10:00:00.000Z',
+    expires_at: '2026-03-31T10:00:00.000Z',
+    updated_at: '2026-03-01T10:00:01.000Z',
+    history: [{ status: 'VALIDATING', at: '2026-03-01T10:00:00.000Z' }],
+    ...fields,
+  });
 }
 
 let counter = 0;

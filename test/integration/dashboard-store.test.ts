@@ -9,6 +9,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DashboardRecord, ErrorType, isTerminal, OrderStatus, type ParkedStep, type TerminalStatus } from '../../contracts';
 import { createDashboardActivities } from '../../activities/dashboard';
 import { failureOf } from '../helpers/failures';
+import { makeRecord } from '../helpers/fixtures';
 import {
   DEFAULT_LIST_LIMIT,
   MAX_LIST_LIMIT,
@@ -1043,19 +1044,6 @@ function idFactory(): { order(): string; customer(): string; rrn(): string; even
   };
 }
 
-function makeRecord(fields: Partial<DashboardRecord> & Pick<DashboardRecord, 'order_id' | 'customer_id'>): DashboardRecord {
-  return DashboardRecord.parse({
-    status: 'VALIDATING' satisfies OrderStatus,
-    status_reason: null,
-    items: [{ item_id: 'item-1', quantity: 1 }],
-    validation_errors: [],
-    submitted_at: '2026-03-01T10:00:00.000Z',
-    expires_at: '2026-03-31T10:00:00.000Z',
-    updated_at: '2026-03-01T10:00:01.000Z',
-    history: [{ status: 'VALIDATING', at: '2026-03-01T10:00:00.000Z' }],
-    ...fields,
-  });
-}
 
 /** Every field of the contract populated, optional ones both present and absent, awkward characters included. */
 function fullRecord(orderId: string, customerId: string): DashboardRecord {

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DashboardRecord } from '../../contracts';
 import { startSharedStore, type SharedStore } from '../../dev/stack/shared-store';
 import { openDashboardStore } from '../../src/store/dashboard-store';
+import { makeRecord } from '../helpers/fixtures';
 import { DataDirLockedError } from '../../src/store/sql-client';
 
 let base: string;
@@ -110,18 +110,7 @@ describe('the shared embedded store', () => {
   it('serves the dashboard store to several processes’ stores at once (schema set up concurrently)', async () => {
     const [s1, s2] = await Promise.all([openDashboardStore({ databaseUrl: store.databaseUrl, dataDir }), openDashboardStore({ databaseUrl: store.databaseUrl, dataDir })]);
     try {
-      const record = DashboardRecord.parse({
-        order_id: 'ord-shared-1',
-        customer_id: 'cus-shared',
-        status: 'VALIDATING',
-        status_reason: null,
-        items: [{ item_id: 'item-1', quantity: 1 }],
-        validation_errors: [],
-        submitted_at: '2026-03-01T10:00:00.000Z',
-        expires_at: '2026-03-31T10:00:00.000Z',
-        updated_at: '2026-03-01T10:00:01.000Z',
-        history: [{ status: 'VALIDATING', at: '2026-03-01T10:00:00.000Z' }],
-      });
+      const record = makeRecord({ order_id: 'ord-shared-1', customer_id: 'cus-shared' });
       expect(await s1.save(record, 1)).toEqual({ applied: true, closedAs: null });
       expect(await s2.get('ord-shared-1')).toStrictEqual(record);
       expect((await s2.save(record, 1)).applied).toBe(false);

@@ -8,6 +8,7 @@ import { createCommerceActivities } from '../../activities/commerce';
 import { createDashboardActivities, type DashboardWriter } from '../../activities/dashboard';
 import { createEnrichmentActivities, PIM_CONCURRENCY, type EnrichmentActivities, type EnrichmentProgress, type EnrichmentResult } from '../../activities/enrichment';
 import { createFulfillmentActivities } from '../../activities/fulfillment';
+import { makeRecord } from '../helpers/fixtures';
 import { createPaymentActivities, refundIdempotencyKey, type RrnClaims } from '../../activities/payment';
 import type { CommerceApi } from '../../src/clients/commerce-api';
 import type { PaymentApi } from '../../src/clients/payment-api';
@@ -453,19 +454,7 @@ describe('publishFulfillment', () => {
     const store = publicationLog();
     const save = store.save;
     store.save = async (record, revision) => (order.push(record.status), save(record, revision));
-    const record = (status: DashboardRecord['status']): DashboardRecord => ({
-      order_id: 'ord-0001',
-      customer_id: 'cus-007',
-      status,
-      status_reason: null,
-      items: [{ item_id: 'itm-tee', quantity: 2 }],
-      validation_errors: [],
-      submitted_at: '2026-11-22T10:00:00.000Z',
-      expires_at: '2026-12-22T10:00:00.000Z',
-      updated_at: '2026-11-22T10:00:01.000Z',
-      history: [{ status, at: '2026-11-22T10:00:01.000Z' }],
-      parked_steps: [],
-    });
+    const record = (status: DashboardRecord['status']) => makeRecord({ order_id: 'ord-0001', customer_id: 'cus-007', status, history: [{ status, at: '2026-11-22T10:00:01.000Z' }] });
     await run(createFulfillmentActivities({ publisher, store }).publishFulfillment, {
       message,
       idempotencyKey: 'order-ord-0001',
