@@ -2,12 +2,17 @@
 import ms from 'ms';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEV_PII_KEY, holdsDevKey, KeyringError, parseKeyring, type Keyring } from './pii/keyring';
 
 export const DEV_SECRETS = {
   COMMERCE_WEBHOOK_SECRET: 'dev-commerce-webhook-secret',
   PAYMENT_WEBHOOK_SECRET: 'dev-payment-webhook-secret',
   SUPPORT_API_TOKEN: 'dev-support-api-token',
+  CODEC_API_TOKEN: 'dev-codec-api-token',
 } as const;
+
+/** The Temporal Web UI of `npm start` (its default port): the origins the codec server answers CORS for by default. */
+export const DEV_CODEC_CORS_ORIGINS = 'http://127.0.0.1:8233,http://localhost:8233';
 
 /**
  * The built-in simulators' fixed ports (`npm run simulators`); `npm start` passes the real URLs explicitly. Outside
@@ -54,6 +59,15 @@ const EnvSchema = z.object({
   COMMERCE_WEBHOOK_SECRET: secret.default(DEV_SECRETS.COMMERCE_WEBHOOK_SECRET),
   PAYMENT_WEBHOOK_SECRET: secret.default(DEV_SECRETS.PAYMENT_WEBHOOK_SECRET),
   SUPPORT_API_TOKEN: secret.default(DEV_SECRETS.SUPPORT_API_TOKEN),
+  CODEC_API_TOKEN: secret.default(DEV_SECRETS.CODEC_API_TOKEN),
+  /** Master keys (contract §9): `keyId:base64(32 bytes)`, comma-separated; the first encrypts, all decrypt. */
+  PII_ENCRYPTION_KEYS: z.string().optional(),
+  /** The Web UI origins the codec server answers CORS for, comma-separated (scheme://host[:port], no path). */
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .default(DEV_CODEC_CORS_ORIGINS)
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^\s/]+$/, 'each origin is scheme://host[:port], without a path'))),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   /** The worker's Prometheus endpoint (Temporal Core runtime metrics); empty string disables it. */
@@ -72,17 +86,20 @@ const EnvSchema = z.object({
 export const ENV_VARIABLES = Object.keys(EnvSchema.shape) as Array<keyof typeof EnvSchema.shape>;
 
 /** Which secrets a process needs: the gateway checks signatures and tokens, the worker none of them. */
-export type ProcessRole = 'gateway' | 'worker' | 'all';
+export type ProcessRole = 'gateway' | 'worker' | 'tool' | 'all';
 const SECRETS_BY_ROLE: Record<ProcessRole, Array<keyof typeof DEV_SECRETS>> = {
-  gateway: ['COMMERCE_WEBHOOK_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'SUPPORT_API_TOKEN'],
+  gateway: ['COMMERCE_WEBHOOK_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'SUPPORT_API_TOKEN', 'CODEC_API_TOKEN'],
   worker: [],
-  all: ['COMMERCE_WEBHOOK_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'SUPPORT_API_TOKEN'],
+  /** Operator commands (`npm run pii`): the store and the master keys only. */
+  tool: [],
+  all: ['COMMERCE_WEBHOOK_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'SUPPORT_API_TOKEN', 'CODEC_API_TOKEN'],
 };
 
 /** Which external APIs a process calls: the worker's activities call all three, the gateway none of them. */
 const API_URLS_BY_ROLE: Record<ProcessRole, Array<keyof typeof DEFAULT_API_URLS>> = {
   gateway: [],
   worker: ['COMMERCE_API_URL', 'PIM_API_URL', 'PAYMENT_API_URL'],
+  tool: [],
   all: ['COMMERCE_API_URL', 'PIM_API_URL', 'PAYMENT_API_URL'],
 };
 
@@ -99,7 +116,9 @@ export interface Config {
    * windows and how long a step retries before it is parked. The worker never reads them (docs/order-lifecycle.md).
    */
   windows: { orderTtlMs: number; paymentCaptureWindowMs: number; stepRetryBudgetMs: number };
-  secrets: { commerceWebhook: string; paymentWebhook: string; supportApiToken: string };
+  secrets: { commerceWebhook: string; paymentWebhook: string; supportApiToken: string; codecApiToken: string };
+  /** Every process holds the master keys: each Temporal client and worker encrypts its payloads (contract §9). */
+  pii: { keyring: Keyring; codecCorsOrigins: string[] };
   http: { port: number; host: string };
   workerMetricsAddress: string | undefined;
   worker: { maxCachedWorkflows: number; workflowBundlePath: string | undefined };
@@ -122,6 +141,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const e = result.data;
+  const keys = readKeyring(e.PII_ENCRYPTION_KEYS, e.NODE_ENV === 'production');
+  // A malformed key is refused on its own in any environment; in production its line joins the others below.
+  if (typeof keys === 'string' && e.NODE_ENV !== 'production') throw new ConfigError(`Invalid environment:\n${keys}`);
   if (e.NODE_ENV === 'production') {
     const devSecrets = SECRETS_BY_ROLE[role].filter((name) => given[name] === undefined || given[name] === DEV_SECRETS[name]);
     // The defaults are the dev simulators' local ports: a production worker must never quietly call those instead.
@@ -129,9 +151,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
     const lines = [
       ...devSecrets.map((n) => `  ${n}: must be set to a real secret when NODE_ENV=production`),
       ...missingUrls.map((n) => `  ${n}: must be set to the API's base URL when NODE_ENV=production (the default ${DEFAULT_API_URLS[n]} is the dev simulator)`),
+      ...(typeof keys === 'string' ? [keys] : []),
     ];
     if (lines.length > 0) throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
+  const keyring = keys as Keyring;
   return {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -145,9 +169,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
       commerceWebhook: e.COMMERCE_WEBHOOK_SECRET,
       paymentWebhook: e.PAYMENT_WEBHOOK_SECRET,
       supportApiToken: e.SUPPORT_API_TOKEN,
+      codecApiToken: e.CODEC_API_TOKEN,
     },
+    pii: { keyring, codecCorsOrigins: e.CODEC_CORS_ORIGINS },
     http: { port: e.PORT, host: e.HOST },
     workerMetricsAddress: env.WORKER_METRICS_ADDRESS === '' ? undefined : e.WORKER_METRICS_ADDRESS,
     worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, workflowBundlePath: e.WORKFLOW_BUNDLE_PATH },
   };
+}
+
+/**
+ * Outside production an unset variable means the public dev key (`npm start` prints it). In production the service
+ * refuses to start without real keys: a missing variable, a malformed entry, or the dev key under any id. A refusal
+ * comes back as its message line, so that production names it with every other problem in one error.
+ */
+function readKeyring(value: string | undefined, production: boolean): Keyring | string {
+  if (value === undefined) {
+    return production
+      ? '  PII_ENCRYPTION_KEYS: must be set when NODE_ENV=production (keyId:base64(32 bytes), comma-separated; `npm run pii -- new-key <id>` makes one)'
+      : parseKeyring(DEV_PII_KEY);
+  }
+  let keyring: Keyring;
+  try {
+    keyring = parseKeyring(value);
+  } catch (err) {
+    if (err instanceof KeyringError) return `  ${err.message}`;
+    throw err;
+  }
+  if (production && holdsDevKey(keyring)) return '  PII_ENCRYPTION_KEYS: holds the public dev key, which protects nothing; it is refused when NODE_ENV=production';
+  return keyring;
 }

@@ -1,5 +1,6 @@
 // Builds the two workers of the service: `orders` (workflows + activities) and the rate-limited Commerce queue.
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { TASK_QUEUES } from '../../contracts';
 import { createCommerceActivities, createOrderActivities, type OrderActivityDeps } from '../../activities';
@@ -25,6 +26,8 @@ export async function createWorkers(options: {
   connection: NativeConnection;
   namespace: string;
   deps: WorkerDeps;
+  /** The payload codec's converter (src/pii/data-converter.ts): both workers read and write only encrypted payloads. */
+  dataConverter: DataConverter;
   commerceApiRps: number;
   /**
    * The pacer the Commerce client's calls go through (src/worker/main.ts): set to the queue's rate at start and kept on
@@ -48,6 +51,7 @@ export async function createWorkers(options: {
     connection,
     namespace,
     taskQueue: TASK_QUEUES.orders,
+    dataConverter: options.dataConverter,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     activities: createOrderActivities(deps),
@@ -56,6 +60,7 @@ export async function createWorkers(options: {
     connection,
     namespace,
     taskQueue: TASK_QUEUES.commerce,
+    dataConverter: options.dataConverter,
     activities: createCommerceActivities({ commerce: deps.commerce }),
     // The queue's API-set limit overrides this; sent as well so that a server without one still gets the same rate.
     maxTaskQueueActivitiesPerSecond: commerceDispatchRate(options.commerceApiRps),

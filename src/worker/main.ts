@@ -8,6 +8,7 @@ import { runUntilSignal } from '../process/lifecycle';
 import { installTemporalRuntime } from './runtime';
 import { workflowBundle } from './workflow-bundle';
 import { createCommercePacer } from './commerce-pacer';
+import { encryptingDataConverter } from '../pii/data-converter';
 import { COMMERCE_DISPATCH_SHARE, commerceDispatchRate } from './commerce-rate-limit';
 
 await runUntilSignal('worker', async (config, logger) => {
@@ -22,6 +23,7 @@ await runUntilSignal('worker', async (config, logger) => {
     connection,
     namespace: config.temporal.namespace,
     deps,
+    dataConverter: encryptingDataConverter(config.pii.keyring),
     commerceApiRps: config.commerceApiRps,
     commercePacer: pacer,
     workflowBundle: await workflowBundle(config.worker.workflowBundlePath),

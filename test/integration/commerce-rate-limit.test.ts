@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TASK_QUEUES } from '../../contracts';
+import { encryptingDataConverter } from '../../src/pii/data-converter';
+import { DEV_PII_KEY, parseKeyring } from '../../src/pii/keyring';
 import { openPgClient } from '../../src/store/sql-client';
 import { createWorkers, type WorkerDeps } from '../../src/worker/create-workers';
 import { createInProcessPacer, ensureSlotTable, reserveSlot } from '../../src/worker/commerce-pacer';
@@ -33,6 +35,9 @@ afterAll(async () => {
 });
 
 /** Never called: these workers poll, but no test starts an order. */
+/** The codec every worker of the service runs with (the dev key: this test reads no payload). */
+const dataConverter = encryptingDataConverter(parseKeyring(DEV_PII_KEY));
+
 const unusedDeps = new Proxy({} as WorkerDeps, {
   get: () => new Proxy({}, { get: () => () => Promise.reject(new Error('not used in this test')) }),
 });
@@ -70,7 +75,7 @@ describe('the Commerce queue rate limit on the Temporal server', () => {
   });
 
   it('refuses to start a worker configured with another COMMERCE_API_RPS, and says how to change it on purpose', async () => {
-    const started = createWorkers({ connection: dev.native, namespace: NAMESPACE, deps: unusedDeps, commerceApiRps: 150, workflowBundle: bundle });
+    const started = createWorkers({ connection: dev.native, namespace: NAMESPACE, deps: unusedDeps, dataConverter, commerceApiRps: 150, workflowBundle: bundle });
     await expect(started).rejects.toBeInstanceOf(CommerceRateLimitConflictError);
     const message = await started.then(
       () => '',
@@ -94,6 +99,7 @@ describe('the Commerce queue rate limit on the Temporal server', () => {
       connection: dev.native,
       namespace: NAMESPACE,
       deps: unusedDeps,
+      dataConverter,
       commerceApiRps: 40,
       commercePacer: pacer,
       rateLimitCheckMs: 100,

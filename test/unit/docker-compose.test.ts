@@ -1,6 +1,7 @@
 // Checks docker-compose.yml the way an operator would before `docker compose up`: the services exist and point at
 // each other correctly, the service gets only variables src/config.ts knows, secrets come from the environment.
 // No Docker engine is needed: the file is parsed with `yaml` and `${VAR}` references are resolved like Compose does.
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { SEARCH_ATTRIBUTES } from '../../contracts';
 import { DEV_SECRETS, ENV_VARIABLES, loadConfig } from '../../src/config';
+import { DEV_PII_KEY } from '../../src/pii/keyring';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const repoFile = (relative: string): URL => new URL(`../../${relative}`, import.meta.url);
@@ -138,6 +140,8 @@ const OPERATOR_ENV: OperatorEnv = {
   COMMERCE_WEBHOOK_SECRET: 'commerce-secret-from-the-vault',
   PAYMENT_WEBHOOK_SECRET: 'payment-secret-from-the-vault',
   SUPPORT_API_TOKEN: 'support-token-from-the-vault',
+  CODEC_API_TOKEN: 'codec-token-from-the-vault',
+  PII_ENCRYPTION_KEYS: `vault-2026-01:${randomBytes(32).toString('base64')}`,
   COMMERCE_API_URL: 'https://commerce.example.com',
   PIM_API_URL: 'https://pim.example.com',
   PAYMENT_API_URL: 'https://payments.example.com',
@@ -146,6 +150,9 @@ const OPERATOR_ENV: OperatorEnv = {
 };
 
 const SERVICE_PROCESSES = ['worker', 'gateway'] as const;
+
+/** What production refuses to start without, on either process: the gateway's secrets and the PII master keys. */
+const SECRET_VARIABLES = [...Object.keys(DEV_SECRETS), 'PII_ENCRYPTION_KEYS'];
 
 /** The variable names src/config.ts reads. */
 function configVariableNames(): Set<string> {
@@ -327,16 +334,19 @@ describe('docker-compose.yml', () => {
   });
 
   it.each(SERVICE_PROCESSES)('%s: the secrets come from the operator\'s environment, never from the file', (name) => {
-    for (const secret of Object.keys(DEV_SECRETS)) {
+    for (const secret of SECRET_VARIABLES) {
       expect(variable(name, secret)).toBe(OPERATOR_ENV[secret]);
       const without = Object.fromEntries(Object.entries(OPERATOR_ENV).filter(([key]) => key !== secret));
       expect(() => environmentOf(name, without), `${secret} has a default`).toThrow(MissingVariableError);
     }
     for (const devValue of Object.values(DEV_SECRETS)) expect(composeText).not.toContain(devValue);
+    expect(composeText).not.toContain(DEV_PII_KEY.slice(DEV_PII_KEY.indexOf(':') + 1));
+    // The keys the config loaded are the operator's, so both processes encrypt and decrypt alike.
+    expect(loadConfig(environmentOf(name)).pii.keyring.current.key.toString('base64')).toBe(OPERATOR_ENV.PII_ENCRYPTION_KEYS?.split(':')[1]);
   });
 
   it('hard-codes no password or secret in any service', () => {
-    const credential = /(PASSWORD|PWD|SECRET|TOKEN)$/;
+    const credential = /(PASSWORD|PWD|SECRET|TOKEN|KEYS?)$/;
     for (const [name, svc] of Object.entries(compose.services)) {
       for (const [key, value] of Object.entries(rawEnvironment(svc))) {
         if (!credential.test(key)) continue;
@@ -347,6 +357,22 @@ describe('docker-compose.yml', () => {
       const password = decodeURIComponent(new URL(variable(name, 'DATABASE_URL', { ...OPERATOR_ENV, DASHBOARD_DB_PASSWORD: 'X' })).password);
       expect(password, `${name}: DATABASE_URL's password is not DASHBOARD_DB_PASSWORD`).toBe('X');
     }
+  });
+
+  it("lets the Web UI it publishes call the gateway's codec server from the browser (CORS)", () => {
+    const uiPorts = (service('temporal-ui').ports ?? []).map((port) =>
+      typeof port === 'object' ? String(port.published ?? '') : (String(port).replace(/\/(tcp|udp)$/, '').split(':').at(-2) ?? ''),
+    );
+    expect(uiPorts.length).toBeGreaterThan(0);
+    const origins = loadConfig(environmentOf('gateway')).pii.codecCorsOrigins;
+    // The browser's origin is the host's published port, on either loopback name, never the container's own port.
+    for (const port of uiPorts) {
+      expect(origins).toContain(`http://localhost:${port}`);
+      expect(origins).toContain(`http://127.0.0.1:${port}`);
+    }
+    // And an operator serving the UI elsewhere names its origin.
+    const elsewhere = environmentOf('gateway', { ...OPERATOR_ENV, CODEC_CORS_ORIGINS: 'https://temporal.example.com' });
+    expect(loadConfig(elsewhere).pii.codecCorsOrigins).toEqual(['https://temporal.example.com']);
   });
 
   it.each(SERVICE_PROCESSES)('%s: the external API URLs are the operator\'s, not this container\'s loopback', (name) => {
