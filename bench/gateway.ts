@@ -1,5 +1,8 @@
 // `npm run bench -- gateway`: POST /v1/webhooks/commerce through the real gateway against a bare Temporal client making
 // the same signalWithStart calls, alternated in one run on a private Temporal dev server; req/s, p50/p99, ratios.
+import { createCustomerEmails } from '../src/pii/customer-emails';
+import { AesGcmPayloadCodec } from '../src/pii/payload-codec';
+import { createMemoryCustomerKeyStore } from '../src/store/customer-key-store';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -419,6 +422,7 @@ async function breakdownPhases(h: Harness, config: Config, delayMs: number): Pro
       commands: refusingCommands,
       store: refusingStore,
       secrets: config.secrets,
+      ...storelessPii(config),
       readiness: {},
     });
     try {
@@ -497,6 +501,7 @@ async function runGatewayBenchmark(argv: readonly string[], ctx: BenchContext): 
       commands: refusingCommands,
       store: refusingStore,
       secrets: config.secrets,
+      ...storelessPii(config),
       readiness: {},
     });
     const h: Harness = {
@@ -729,4 +734,12 @@ function reportProfile(ctx: BenchContext, profiles: Harness['profiles']): void {
   ctx.out(`## CPU profile of the measured phases: self time on the main thread, µs per call (${profiles.bare.calls} bare, ${profiles.gateway.calls} gateway calls)`);
   ctx.out('(sampled wall time while the main thread was not idle: on a saturated machine it includes time descheduled)');
   ctx.out(table(['category', 'bare', 'gateway', 'Δ'], rows));
+}
+
+/** The gateway's PII parts without a database: the bench's bodies carry no e-mail, and /codec is not measured here. */
+function storelessPii(config: Config): Pick<GatewayDeps, 'emails' | 'codec'> {
+  return {
+    emails: createCustomerEmails(config.pii.keyring, createMemoryCustomerKeyStore()),
+    codec: { codec: new AesGcmPayloadCodec(config.pii.keyring), apiToken: config.secrets.codecApiToken, corsOrigins: config.pii.codecCorsOrigins, namespace: config.temporal.namespace },
+  };
 }

@@ -80,8 +80,24 @@ export const DashboardRecord = z.object({
    * Records written before this field existed read as none.
    */
   parked_steps: z.array(ParkedStep).default([]),
+  /**
+   * The customer's e-mail sealed under their data key (docs/pii.md): stored, never returned. GET /v1/orders/{id}
+   * answers with `customer_email` opened from it instead; every other route leaves it out (PublicRecord).
+   */
+  customer_email_sealed: z.string().optional(),
 });
 export type DashboardRecord = z.infer<typeof DashboardRecord>;
+
+/** The record as the API returns it: never the sealed e-mail (contract §9). */
+export const PublicRecord = DashboardRecord.omit({ customer_email_sealed: true });
+export type PublicRecord = z.infer<typeof PublicRecord>;
+
+/**
+ * `GET /v1/orders/{order_id}`: the record with the customer's e-mail opened, for the support token only. Absent when
+ * the order came without one; null once the customer was forgotten (the data key is destroyed).
+ */
+export const SupportOrderView = PublicRecord.extend({ customer_email: z.email().nullable().optional() });
+export type SupportOrderView = z.infer<typeof SupportOrderView>;
 
 export const EnrichedItem = z.object({
   item_id: z.string(),

@@ -53,6 +53,11 @@ export interface LateEventInput {
 export interface CommerceOrderEvent {
   receivedAt: string;
   payload: CommerceWebhookV1;
+  /**
+   * Version 2's `customer_email`, sealed by the gateway under the customer's own data key (src/pii/customer-emails.ts):
+   * the clear address never enters Temporal, and forgetting the customer makes this unreadable (docs/pii.md).
+   */
+  sealedEmail?: string;
 }
 export interface PaymentCaptureEvent {
   receivedAt: string;

@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyHttpOptions, type FastifyI
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '../logger';
+import type { CustomerEmails } from '../pii/customer-emails';
 import type { DashboardStore } from '../store/dashboard-store';
 import type { OrderCommands } from '../temporal/order-commands';
 import type { OrderEventSink } from '../temporal/order-events';
@@ -14,6 +15,7 @@ import { metricsPlugin } from './plugins/app/metrics';
 import { frameworkErrors, problemErrors } from './plugins/app/problem-errors';
 import { BODY_LIMIT_BYTES, rawJsonBody } from './plugins/app/raw-json-body';
 import { swaggerDocs } from './plugins/external/swagger';
+import { codecRoutes, type CodecRouteOptions } from './routes/codec';
 import { commandRoutes } from './routes/commands';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { orderRoutes } from './routes/orders';
@@ -26,6 +28,10 @@ export interface GatewayOptions {
   /** countParked feeds the oms_orders_with_parked_steps gauge; a store without it exports no such gauge. */
   store: Pick<DashboardStore, 'get' | 'listByCustomer' | 'listByStatus'> & Partial<Pick<DashboardStore, 'countParked'>>;
   secrets: { commerceWebhook: string; paymentWebhook: string; supportApiToken: string };
+  /** Seals version 2's e-mail at the door and opens it for GET /v1/orders/{id} only (src/pii/customer-emails.ts). */
+  emails: Pick<CustomerEmails, 'seal' | 'open'>;
+  /** The Web UI's codec server under /codec (contract §9). */
+  codec: CodecRouteOptions;
   readiness: Record<string, ReadinessCheck>;
   /** Defaults to a fresh registry with process metrics. */
   metrics?: GatewayMetrics;
@@ -73,9 +79,10 @@ export const gatewayApp = fp<GatewayOptions>(
     await app.register(metricsPlugin, { metrics, countParked: opts.store.countParked?.bind(opts.store) });
     await app.register(swaggerDocs);
     await app.register(healthRoutes, { checks: opts.readiness });
-    await app.register(webhookRoutes, { events: opts.events, secrets: opts.secrets, metrics });
-    await app.register(orderRoutes, { store: opts.store, supportApiToken: opts.secrets.supportApiToken });
+    await app.register(webhookRoutes, { events: opts.events, secrets: opts.secrets, metrics, emails: opts.emails });
+    await app.register(orderRoutes, { store: opts.store, supportApiToken: opts.secrets.supportApiToken, emails: opts.emails });
     await app.register(commandRoutes, { commands: opts.commands, supportApiToken: opts.secrets.supportApiToken });
+    await app.register(codecRoutes, opts.codec);
   },
   { name: 'oms-gateway', fastify: '5.x' },
 );

@@ -2,6 +2,8 @@
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { createKafka } from '../kafka/kafka-client';
+import { createCustomerEmails } from '../pii/customer-emails';
+import { AesGcmPayloadCodec } from '../pii/payload-codec';
 import type { DashboardStore } from '../store/dashboard-store';
 import { connectClient } from '../temporal/connection';
 import { createTemporalOrderCommands } from '../temporal/order-commands';
@@ -24,6 +26,13 @@ export async function buildGatewayDeps(config: Config, logger: Logger, store: Da
       commands: createTemporalOrderCommands(client),
       store,
       secrets: config.secrets,
+      emails: createCustomerEmails(config.pii.keyring, store.customerKeys),
+      codec: {
+        codec: new AesGcmPayloadCodec(config.pii.keyring),
+        apiToken: config.secrets.codecApiToken,
+        corsOrigins: config.pii.codecCorsOrigins,
+        namespace: config.temporal.namespace,
+      },
       readiness: {
         temporal: async () => {
           await client.connection.workflowService.getSystemInfo({});

@@ -3,6 +3,7 @@
 // steps are kept beside the status for the support queue; one set of queries serves PGlite and PostgreSQL.
 import { z } from 'zod';
 import { DashboardRecord, OrderStatus, ParkedStep, TERMINAL_STATUSES, type TerminalStatus } from '../../contracts';
+import { createCustomerKeyStore, type CustomerKeyStore } from './customer-key-store';
 import { DASHBOARD_SCHEMA_SQL } from './schema';
 import { openSqlClient, type SqlClient, type SqlClientTarget } from './sql-client';
 
@@ -49,6 +50,8 @@ export interface DashboardStore {
    * the status. `applied` is false only for an order without a record (which is not created).
    */
   markParked(orderId: string, step: string, parked: ParkedStep | null): Promise<{ applied: boolean }>;
+  /** The customers' data keys, wrapped (envelope encryption of the e-mail: src/pii/customer-emails.ts). */
+  readonly customerKeys: CustomerKeyStore;
   /** How many orders are in the PARKED queue (alerting). */
   countParked(): Promise<number>;
   /**
@@ -254,6 +257,8 @@ export async function createDashboardStore(client: SqlClient): Promise<Dashboard
   };
 
   return {
+    customerKeys: createCustomerKeyStore(client),
+
     async save(record, revision) {
       if (!Number.isSafeInteger(revision) || revision < 0) {
         throw new RangeError(`revision must be a non-negative safe integer, got ${revision}`);

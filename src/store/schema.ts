@@ -92,4 +92,23 @@ UPDATE dashboard_orders SET parked = true WHERE status = 'PARKED' AND NOT parked
 -- listByStatus('PARKED') (oldest first) and countParked(): only the few parked rows are indexed.
 CREATE INDEX IF NOT EXISTS dashboard_orders_parked_submitted_idx
   ON dashboard_orders (submitted_at, order_id) WHERE parked;
+
+-- Envelope encryption of the customers' e-mails (docs/pii.md): one data key per customer, stored only wrapped
+-- (AES-256-GCM) by a master key of PII_ENCRYPTION_KEYS, whose id is kept beside it so rotation can rewrap it.
+-- Erasure deletes the row: every copy of the e-mail sealed under that key (Temporal histories, records, Kafka
+-- never) becomes unreadable for good. At most one live key per customer; a later order gets a new key.
+CREATE TABLE IF NOT EXISTS customer_data_keys (
+  key_id        text COLLATE "C" PRIMARY KEY,
+  customer_id   text COLLATE "C" NOT NULL UNIQUE,
+  master_key_id text COLLATE "C" NOT NULL,
+  wrapped_key   text             NOT NULL,
+  created_at    timestamptz      NOT NULL DEFAULT now()
+);
+
+-- Which customers were forgotten, when, and how many keys that destroyed: the proof of an erasure, holding no PII.
+CREATE TABLE IF NOT EXISTS customer_erasures (
+  customer_id    text COLLATE "C" NOT NULL,
+  erased_at      timestamptz      NOT NULL DEFAULT now(),
+  destroyed_keys integer          NOT NULL
+);
 `;

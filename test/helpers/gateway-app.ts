@@ -7,9 +7,14 @@ import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fast
 import { onTestFinished } from 'vitest';
 import { z } from 'zod';
 import type { CommerceOrderEvent, CorrectionRequest, CorrectionResult, DashboardRecord, OrderStatus, PaymentCaptureEvent, RetryRequest, CancelRequest } from '../../contracts';
+import { DEV_CODEC_CORS_ORIGINS } from '../../src/config';
 import { gatewayApp, gatewayServerOptions, type GatewayDeps, type GatewayOptions } from '../../src/gateway/app';
 import type { GatewayMetrics } from '../../src/gateway/metrics';
 import type { ReadinessCheck } from '../../src/gateway/routes/health';
+import { createCustomerEmails, type CustomerEmails } from '../../src/pii/customer-emails';
+import { DEV_PII_KEY, parseKeyring, type Keyring } from '../../src/pii/keyring';
+import { AesGcmPayloadCodec } from '../../src/pii/payload-codec';
+import { createMemoryCustomerKeyStore } from '../../src/store/customer-key-store';
 import type { DashboardStore, ListOptions } from '../../src/store/dashboard-store';
 import type { OrderCommands } from '../../src/temporal/order-commands';
 import type { DeliveryOutcome, OrderEventSink } from '../../src/temporal/order-events';
@@ -21,6 +26,8 @@ export interface GatewaySecrets {
   commerceWebhook: string;
   paymentWebhook: string;
   supportApiToken: string;
+  /** Default: DEFAULT_SECRETS' one. */
+  codecApiToken?: string;
 }
 
 /** Records every event handed to "Temporal"; can be told to answer late_event or to fail. */
@@ -164,6 +171,7 @@ export const DEFAULT_SECRETS: GatewaySecrets = {
   commerceWebhook: 'test-commerce-webhook-secret',
   paymentWebhook: 'test-payment-webhook-secret',
   supportApiToken: 'test-support-api-token',
+  codecApiToken: 'test-codec-api-token',
 };
 
 type GatewayStore = GatewayOptions['store'];
@@ -185,6 +193,12 @@ export interface BuildOptions<Sink extends OrderEventSink, Store extends Gateway
   logger?: GatewayDeps['logger'];
   /** Default: a fresh registry, as in production. */
   metrics?: GatewayMetrics;
+  /** Default: the dev key. */
+  keyring?: Keyring;
+  /** Default: real envelope encryption over an in-memory key store. */
+  emails?: CustomerEmails;
+  /** Default: CODEC_CORS_ORIGINS' default (the local Web UI). */
+  codecCorsOrigins?: string[];
   /**
    * One gateway for many tests, built in beforeAll: its caller closes it (afterAll). Without it the gateway closes when
    * the test that built it finishes, so it can only be built inside a test.
@@ -197,6 +211,8 @@ export interface TestGateway<Sink extends OrderEventSink, Store extends GatewayS
   /** The event sink the gateway hands webhooks to ("Temporal"). */
   sink: Sink;
   store: Store;
+  emails: CustomerEmails;
+  codec: AesGcmPayloadCodec;
 }
 
 function refusing(name: string): () => Promise<never> {
@@ -229,6 +245,9 @@ export async function build<Sink extends OrderEventSink = RecordingSink, Store e
     correct: given.correct?.bind(given) ?? refusing('commands.correct'),
     retryParked: given.retryParked?.bind(given) ?? refusing('commands.retryParked'),
   };
+  const keyring = options.keyring ?? parseKeyring(DEV_PII_KEY);
+  const emails = options.emails ?? createCustomerEmails(keyring, createMemoryCustomerKeyStore());
+  const codec = new AesGcmPayloadCodec(keyring);
   const app = Fastify(gatewayServerOptions(options.logger ?? false));
   if (!options.shared) onTestFinished(() => app.close());
   await app.register(gatewayApp, {
@@ -236,10 +255,12 @@ export async function build<Sink extends OrderEventSink = RecordingSink, Store e
     commands,
     store: options.countParked ? withCountParked(store, options.countParked) : store,
     secrets: { ...(options.secrets ?? DEFAULT_SECRETS) },
+    emails,
+    codec: { codec, apiToken: options.secrets?.codecApiToken ?? DEFAULT_SECRETS.codecApiToken ?? '', corsOrigins: options.codecCorsOrigins ?? DEV_CODEC_CORS_ORIGINS.split(','), namespace: 'default' },
     readiness: options.readiness ?? { temporal: async () => undefined, kafka: async () => undefined },
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
-  return { app, sink, store };
+  return { app, sink, store, emails, codec };
 }
 
 export function bearer(token: string): Record<string, string> {

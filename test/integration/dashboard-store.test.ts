@@ -18,6 +18,8 @@ import {
   type OpenDashboardStoreOptions,
 } from '../../src/store/dashboard-store';
 import { DataDirLockedError, openPgClient, openSqlClient } from '../../src/store/sql-client';
+import { createCustomerEmails } from '../../src/pii/customer-emails';
+import { parseKeyring } from '../../src/pii/keyring';
 
 const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 const IN_CI = isSet(process.env.CI);
@@ -372,6 +374,62 @@ describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
       await store.markPublished(`order-${first}`, first);
       expect(await store.wasPublished(`order-${first}`)).toBe(true);
       expect(await store.wasPublished(`order-${second}`)).toBe(false);
+    });
+  });
+
+  // Envelope encryption of the e-mail (docs/pii.md): the data keys live here, wrapped; erasure destroys them.
+  describe('customer data keys', () => {
+    const keyring = parseKeyring(`test-old:${randomBytes(32).toString('base64')}`);
+
+    it('keeps one wrapped data key per customer, also when its first e-mails arrive at once', async () => {
+      const customer = ids.customer();
+      const emails = createCustomerEmails(keyring, store.customerKeys);
+      const sealed = await Promise.all(Array.from({ length: 8 }, (_, i) => emails.seal(customer, `buyer${i}@example.test`)));
+      const keyIds = new Set(sealed.map((s) => s.split('.')[1]));
+      expect(keyIds.size).toBe(1);
+      const row = await store.customerKeys.liveKey(customer);
+      expect(row).toMatchObject({ customerId: customer, masterKeyId: 'test-old' });
+      // Wrapped: 12-byte nonce + 32-byte key + 16-byte tag, and no e-mail in it.
+      expect(Buffer.from(row!.wrappedKey, 'base64')).toHaveLength(60);
+      for (const [i, s] of sealed.entries()) expect(await emails.open(s)).toEqual({ state: 'readable', email: `buyer${i}@example.test` });
+    });
+
+    it('forgets a customer: the keys are gone, the erasure is recorded, others are untouched, a later e-mail gets a new key', async () => {
+      const [forgotten, kept] = [ids.customer(), ids.customer()];
+      const emails = createCustomerEmails(keyring, store.customerKeys);
+      const before = await emails.seal(forgotten, 'gone@example.test');
+      const other = await emails.seal(kept, 'kept@example.test');
+      expect(await emails.forget(forgotten)).toBe(1);
+      expect(await emails.open(before)).toEqual({ state: 'erased' });
+      expect(await emails.open(other)).toEqual({ state: 'readable', email: 'kept@example.test' });
+      expect(await store.customerKeys.liveKey(forgotten)).toBeUndefined();
+      expect(await emails.forget(forgotten)).toBe(0);
+      const after = await emails.seal(forgotten, 'back@example.test');
+      expect(after.split('.')[1]).not.toBe(before.split('.')[1]);
+      expect(await emails.open(after)).toEqual({ state: 'readable', email: 'back@example.test' });
+      expect(await emails.open(before)).toEqual({ state: 'erased' });
+    });
+
+    it('rewraps every key under the new master key after a rotation, so the old one can go', async () => {
+      const customer = ids.customer();
+      const old = createCustomerEmails(keyring, store.customerKeys);
+      const sealed = await old.seal(customer, 'rotating@example.test');
+      const rotated = parseKeyring(`test-new:${randomBytes(32).toString('base64')},test-old:${keyring.current.key.toString('base64')}`);
+      const both = createCustomerEmails(rotated, store.customerKeys);
+      expect(await both.rewrapAll()).toBeGreaterThanOrEqual(1);
+      expect((await store.customerKeys.countByMasterKey())['test-old']).toBeUndefined();
+      const newOnly = createCustomerEmails(parseKeyring(`test-new:${rotated.current.key.toString('base64')}`), store.customerKeys);
+      expect(await newOnly.open(sealed)).toEqual({ state: 'readable', email: 'rotating@example.test' });
+    });
+
+    it('stores the sealed e-mail with the record, and hands it back only as sealed', async () => {
+      const customer = ids.customer();
+      const sealed = await createCustomerEmails(keyring, store.customerKeys).seal(customer, 'record@example.test');
+      const record = { ...makeRecord({ order_id: ids.order(), customer_id: customer }), customer_email_sealed: sealed };
+      expect((await store.save(record, 1)).applied).toBe(true);
+      const read = await store.get(record.order_id);
+      expect(read?.customer_email_sealed).toBe(sealed);
+      expect(JSON.stringify(read)).not.toContain('record@example.test');
     });
   });
 

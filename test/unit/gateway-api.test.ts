@@ -26,18 +26,27 @@ const order = { customer_id: 'cus-1', order: { order_id: 'ord-1', items: [{ item
 
 describe('payload versions and the customer e-mail (PII)', () => {
   it('accepts version 2 with customer_email, and the e-mail does not reach Temporal', async () => {
-    const { app, sink } = await build();
+    const { app, sink, emails } = await build();
     const res = await commerce(app, { ...order, customer_email: EMAIL }, V2);
     expect(res.statusCode, res.body).toBe(202);
     expect(sink.commerceEvents).toHaveLength(1);
-    expect(JSON.stringify(sink.commerceEvents)).not.toContain(EMAIL);
-    expect(sink.commerceEvents[0]).toMatchObject({ payload: order });
+    const event = sink.commerceEvents[0];
+    // Nowhere in the event, under any key: only its sealed form travels on.
+    expect(JSON.stringify(event)).not.toContain(EMAIL);
+    expect(JSON.stringify(event).toLowerCase()).not.toContain(EMAIL.split('@')[0]);
+    expect(event).toMatchObject({ payload: order });
+    expect(event?.payload).not.toHaveProperty('customer_email');
+    const sealed = event?.sealedEmail ?? '';
+    expect(sealed).toMatch(/^pii1\./);
+    // The gateway's own envelope opens it again (what GET /v1/orders/{id} does).
+    expect(await emails.open(sealed)).toEqual({ state: 'readable', email: EMAIL });
   });
 
   it('accepts version 2 without the optional e-mail', async () => {
     const { app, sink } = await build();
     expect((await commerce(app, order, V2)).statusCode).toBe(202);
     expect(sink.commerceEvents).toHaveLength(1);
+    expect(sink.commerceEvents[0]).not.toHaveProperty('sealedEmail');
   });
 
   it('refuses a malformed e-mail in version 2 with 400 naming the field, and forwards nothing', async () => {
@@ -84,6 +93,9 @@ describe('OpenAPI at /docs', () => {
         '/v1/support/orders/{order_id}/retry',
         '/v1/webhooks/commerce',
         '/v1/webhooks/payments',
+        // Contract §9: the Web UI's codec server.
+        '/codec/decode',
+        '/codec/encode',
       ].sort(),
     );
     const commerceBody = doc.paths['/v1/webhooks/commerce']?.post?.requestBody?.content['application/json']?.schema;

@@ -30,6 +30,7 @@ export class Flow {
     const { customer_id, order } = event.payload;
     this.data.submission = { order: { customer_id, items: order.items }, arrivedAt: this.ctx.arrival(event.receivedAt) };
     this.data.customerId = customer_id;
+    this.data.sealedEmail = event.sealedEmail ?? null;
     this.data.items = order.items.map((i) => ({ item_id: i.item_id, quantity: i.quantity }));
   }
 

@@ -57,6 +57,8 @@ export interface OrderData {
   phase: Phase;
   statusReason: string | null;
   customerId: string | null;
+  /** The customer's e-mail as the gateway sealed it under their own data key (src/pii); never in clear here. */
+  sealedEmail: string | null;
   submission: { order: SubmittedOrder; arrivedAt: number } | null;
   items: DashboardItem[];
   enrichedItems: EnrichedItem[] | null;
@@ -91,6 +93,7 @@ export function initialData(input: OrderWorkflowInput, firstEventAt: number, ste
     phase: 'AWAITING_ORDER',
     statusReason: null,
     customerId: null,
+    sealedEmail: null,
     submission: null,
     items: [],
     enrichedItems: null,
@@ -161,6 +164,7 @@ export function buildRecord(data: OrderData, parked: readonly ParkedStep[], now:
     updated_at: new Date(now).toISOString(),
     history: recordHistory(data),
     parked_steps: parked.map((p) => ({ ...p })),
+    ...(data.sealedEmail !== null ? { customer_email_sealed: data.sealedEmail } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // Commands on one order (cancel; support correction and retry), each a Temporal Update answered by the workflow.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CancelRequest, CorrectionRequest, DashboardRecord, Id, RetryRequest, ValidationError } from '../../../contracts';
+import { CancelRequest, CorrectionRequest, Id, PublicRecord, RetryRequest, ValidationError } from '../../../contracts';
 import { OrderCommandError, type OrderCommands } from '../../temporal/order-commands';
 import { requireBearer } from '../hooks/require-bearer';
 import { HttpProblem, ProblemBody, problemBody, problems } from '../problem';
@@ -38,7 +38,7 @@ export const commandRoutes: FastifyPluginAsyncZod<CommandRouteOptions> = async (
         summary: 'Cancel an order before a valid capture',
         params: OrderIdParams,
         body: CancelRequest,
-        response: { 200: DashboardRecord, ...errors },
+        response: { 200: PublicRecord, ...errors },
       },
     },
     async (request) => command(() => opts.commands.cancel(request.params.order_id, request.body)),
@@ -52,7 +52,7 @@ export const commandRoutes: FastifyPluginAsyncZod<CommandRouteOptions> = async (
         summary: 'Correct an order awaiting correction; it is re-validated against the Commerce App',
         params: OrderIdParams,
         body: CorrectionRequest,
-        response: { 200: DashboardRecord, 422: ProblemBody.extend({ validation_errors: z.array(ValidationError) }), ...errors },
+        response: { 200: PublicRecord, 422: ProblemBody.extend({ validation_errors: z.array(ValidationError) }), ...errors },
       },
     },
     async (request, reply) => {
@@ -82,7 +82,7 @@ export const commandRoutes: FastifyPluginAsyncZod<CommandRouteOptions> = async (
         summary: 'Retry the steps of a parked order; it resumes where it stopped',
         params: OrderIdParams,
         body: RetryRequest.optional(),
-        response: { 200: DashboardRecord, ...errors },
+        response: { 200: PublicRecord, ...errors },
       },
       // The body is optional (docs/api.md), but Fastify validates a request without one as `null`, which the schema
       // refuses. No body (or an empty one) means "no agent, no note"; an explicit JSON null stays a 400.

@@ -1,7 +1,9 @@
 // Read side for the dashboard and the support team: records from the store, behind the Bearer token.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DashboardRecord, Id, OrderStatus } from '../../../contracts';
+import { Id, OrderStatus, PublicRecord, SupportOrderView } from '../../../contracts';
+import { SealError } from '../../pii/aes-gcm';
+import type { CustomerEmails } from '../../pii/customer-emails';
 import type { DashboardStore } from '../../store/dashboard-store';
 import { requireBearer } from '../hooks/require-bearer';
 import { HttpProblem, problems } from '../problem';
@@ -9,9 +11,11 @@ import { HttpProblem, problems } from '../problem';
 export interface OrderRouteOptions {
   store: Pick<DashboardStore, 'get' | 'listByCustomer' | 'listByStatus'>;
   supportApiToken: string;
+  emails: Pick<CustomerEmails, 'open'>;
 }
 
-const OrderList = z.object({ orders: z.array(DashboardRecord) });
+// PublicRecord has no customer_email_sealed: the serializer drops it from every listed record (contract §9).
+const OrderList = z.object({ orders: z.array(PublicRecord) });
 // Path ids follow the id rule (contract §4): an id no order can have (a NUL, say) is a 400, never a store query.
 const OrderIdParams = z.object({ order_id: Id });
 const CustomerIdParams = z.object({ customer_id: Id });
@@ -23,11 +27,27 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRouteOptions> = async (app,
 
   app.get(
     '/v1/orders/:order_id',
-    { schema: { tags: ['orders'], summary: 'Dashboard record of one order', params: OrderIdParams, response: { 200: DashboardRecord, ...problem } } },
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Dashboard record of one order',
+        description: "With the customer's `customer_email` (PII, opened for the support token): absent when the order came without one, null once the customer was forgotten.",
+        params: OrderIdParams,
+        response: { 200: SupportOrderView, ...problem },
+      },
+    },
     async (request) => {
       const record = await opts.store.get(request.params.order_id);
       if (!record) throw new HttpProblem(404, 'order-not-found', `no order ${request.params.order_id}`);
-      return record;
+      const { customer_email_sealed: sealed, ...shown } = record;
+      if (sealed === undefined) return shown;
+      // The only place the e-mail is ever opened; the route's own log lines never carry the answer.
+      const opened = await opts.emails.open(sealed).catch((err: unknown) => {
+        // A master key retired too early (docs/pii.md, "Retiring an old key"): say which, without any PII.
+        if (err instanceof SealError) throw new HttpProblem(500, 'pii-key-unavailable', err.message);
+        throw err;
+      });
+      return { ...shown, customer_email: opened.state === 'readable' ? opened.email : null };
     },
   );
 

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CommerceWebhookV1, CommerceWebhookV2, orderWorkflowId, PaymentCaptureV1 } from '../../../contracts';
+import type { CustomerEmails } from '../../pii/customer-emails';
 import type { OrderEventSink, DeliveryOutcome } from '../../temporal/order-events';
 import type { GatewayMetrics } from '../metrics';
 import { requireSignature } from '../hooks/require-signature';
@@ -13,6 +14,7 @@ export interface WebhookRouteOptions {
   events: OrderEventSink;
   secrets: { commerceWebhook: string; paymentWebhook: string };
   metrics: GatewayMetrics;
+  emails: Pick<CustomerEmails, 'seal'>;
 }
 
 const Accepted = z.object({ order_id: z.string(), workflow_id: z.string() });
@@ -36,6 +38,16 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteOptions> = async (
     }
   }
 
+  /** The data key lives in the store: without it the e-mail cannot be kept, so the sender retries later (503). */
+  async function sealed(customerId: string, email: string, log: FastifyRequest['log']): Promise<string> {
+    try {
+      return await opts.emails.seal(customerId, email);
+    } catch (err) {
+      log.error({ err }, "the customer's data key could not be read or made");
+      throw new HttpProblem(503, 'store-unavailable', "the customer's e-mail cannot be protected now; retry later", [], { 'retry-after': '5' });
+    }
+  }
+
   app.post(
     '/v1/webhooks/commerce',
     {
@@ -44,7 +56,8 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteOptions> = async (
         summary: 'Commerce App order webhook',
         description:
           'Content-Type `application/json` (version 1) or `application/vnd.oms.commerce-order+json; version=1|2`. ' +
-          'Version 2 adds the optional `customer_email` (PII): validated, then discarded until payload encryption ships. ' +
+          'Version 2 adds the optional `customer_email` (PII): sealed at once under the customer\'s own data key, and only ' +
+          'ever returned by `GET /v1/orders/{order_id}` (docs/pii.md). ' +
           'Header `X-Commerce-Signature: sha256=<hex HMAC-SHA256 of the raw body>`.',
         body: CommerceWebhookV2,
         response: { 202: Accepted, ...problem },
@@ -55,10 +68,12 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRouteOptions> = async (
       preHandler: commerceBody.validate,
     },
     async (request, reply) => {
-      // PII stops here: the e-mail of a version-2 payload is not forwarded to Temporal (see docs/api.md).
-      const { customer_email: _discarded, ...payload } = request.body;
+      // The clear e-mail stops here: only its sealed form goes on, beside the payload (docs/pii.md).
+      const { customer_email: email, ...payload } = request.body;
       const orderId = payload.order.order_id;
-      const outcome = await durably('commerce', () => opts.events.commerceOrder({ receivedAt: new Date().toISOString(), payload }), request.log);
+      const sealedEmail = email === undefined ? undefined : await sealed(payload.customer_id, email, request.log);
+      const event = { receivedAt: new Date().toISOString(), payload, ...(sealedEmail === undefined ? {} : { sealedEmail }) };
+      const outcome = await durably('commerce', () => opts.events.commerceOrder(event), request.log);
       if (outcome === 'late_event') request.log.info({ orderId }, 'commerce webhook for a closed order: recorded by a late-event workflow');
       return reply.code(202).send({ order_id: orderId, workflow_id: orderWorkflowId(orderId) });
     },
