@@ -7,9 +7,11 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES, TASK_QUEUES } from '../../contracts';
 import { ConfigError, DEV_SECRETS, loadConfig } from '../../src/config';
+import { DEV_PII_KEY } from '../../src/pii/keyring';
 import { DEFAULT_SIMULATOR_PORTS, startSimulators } from '../simulators/server';
 import { ensureKafkaLibs } from '../tools/kafka-jars';
 import { ensureTemporalCli } from '../tools/temporal-cli';
+import { startCodecRelay, type CodecRelay } from './codec-relay';
 import { freeLoopbackPort } from './free-port';
 import { WORKER_NODE_ARGS } from '../../src/worker/node-args';
 import { buildWorkflowBundle } from '../../src/worker/workflow-bundle';
@@ -120,6 +122,14 @@ async function main(): Promise<void> {
   try {
     const needTemporal = !env.TEMPORAL_ADDRESS;
     const needKafka = !env.KAFKA_BROKERS;
+    // PORT=0 ("any port") cannot be told to the banner by a child; the stack picks one and hands it down. Known this
+    // early because the codec relay, which the Web UI is started with, forwards to it.
+    const gatewayPort = env.PORT === '0' ? await freeLoopbackPort() : port('PORT', 3000);
+    await assertPortFree(HOST, gatewayPort, `gateway port ${gatewayPort}`);
+    // The codec server answers CORS for the Web UI this stack runs, on whichever host name the browser used.
+    if (needTemporal && !env.CODEC_CORS_ORIGINS) env.CODEC_CORS_ORIGINS = `http://${HOST}:${ports.temporalUi},http://localhost:${ports.temporalUi}`;
+    const relay = await startDevCodecRelay(env, `http://${HOST}:${gatewayPort}`);
+    if (relay) stops.push(() => relay.stop());
     // First-time builds take minutes; both run at once and say what they do.
     await Promise.all([needTemporal ? ensureTemporalCli(say) : undefined, needKafka ? ensureKafkaLibs(say) : undefined]);
 
@@ -131,6 +141,7 @@ async function main(): Promise<void> {
             dbFile: path.join(dataDir, 'temporal.sqlite'),
             namespace: env.TEMPORAL_NAMESPACE || 'default',
             searchAttributes: { ...SEARCH_ATTRIBUTES },
+            ...(relay ? { uiCodecEndpoint: relay.endpoint } : {}),
             logFile: path.join(logDir, 'temporal.log'),
             log: say,
           })
@@ -173,9 +184,6 @@ async function main(): Promise<void> {
       env.DATABASE_URL = store.databaseUrl;
     }
 
-    // PORT=0 ("any port") cannot be told to the banner by a child; the stack picks one and hands it down.
-    const gatewayPort = env.PORT === '0' ? await freeLoopbackPort() : port('PORT', 3000);
-    await assertPortFree(HOST, gatewayPort, `gateway port ${gatewayPort}`);
     // Locally the worker's metrics stay on loopback like every other port of the stack.
     const metricsBase = env.WORKER_METRICS_ADDRESS === '' ? undefined : (env.WORKER_METRICS_ADDRESS ?? `${HOST}:${port('OMS_DEV_WORKER_METRICS_PORT', 9464)}`);
     const metrics = await workerMetricsAddresses(metricsBase, args.workers);
@@ -278,6 +286,7 @@ async function main(): Promise<void> {
         (w, i) => `  worker ${String(w.n).padEnd(12)}pid ${workers[i]?.pid()}   metrics ${w.metrics ?? 'off'}`,
       ),
       temporal?.uiUrl ? `  Temporal Web UI    ${temporal.uiUrl}` : `  Temporal           ${config.temporal.address}`,
+      ...codecRelayLines(relay, Boolean(temporal?.uiUrl), gatewayUrl, config.pii.codecCorsOrigins),
       `  Temporal frontend  ${config.temporal.address} (namespace ${config.temporal.namespace})`,
       `  Kafka              ${config.kafka.brokers.join(',')} topic ${config.kafka.topic}`,
       store
@@ -289,15 +298,41 @@ async function main(): Promise<void> {
       `  gateway metrics    ${gatewayUrl}/metrics   API docs ${gatewayUrl}/docs`,
       `  logs               ${logDir}`,
       `  current pids       ${stackProcessesFile(dataDir)}   (kill <pid>: that process alone is restarted)`,
-      ...(['COMMERCE_WEBHOOK_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'SUPPORT_API_TOKEN'] as const).map(
+      ...(['COMMERCE_WEBHOOK_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'SUPPORT_API_TOKEN', 'CODEC_API_TOKEN'] as const).map(
         (name) => `  ${name.padEnd(24)} ${secretsAreDev(name) ? DEV_SECRETS[name] : '(from your environment)'}`,
       ),
+      // The same rule as src/config.ts: unset (or empty) means the dev key.
+      `  ${'PII_ENCRYPTION_KEYS'.padEnd(24)} ${env.PII_ENCRYPTION_KEYS ? '(from your environment)' : DEV_PII_KEY}`,
       `Try it: npm run demo    Stop: Ctrl-C`,
     ];
     say(lines.join('\n'));
   } catch (err) {
     await fail(err instanceof ConfigError ? err.message : `failed to start: ${(err as Error).stack ?? String(err)}`);
   }
+}
+
+/**
+ * The Web UI cannot send CODEC_API_TOKEN to a plain-http codec endpoint (codec-relay.ts): the relay adds it for the
+ * origins the gateway answers CORS for. Production runs none (an identity-aware proxy does this there, docs/pii.md).
+ */
+async function startDevCodecRelay(env: NodeJS.ProcessEnv, gatewayUrl: string): Promise<CodecRelay | undefined> {
+  if (env.NODE_ENV === 'production') return undefined;
+  const config = loadConfig(env);
+  const relayPort = env.OMS_DEV_CODEC_RELAY_PORT === '0' ? 0 : port('OMS_DEV_CODEC_RELAY_PORT', 0);
+  if (relayPort !== 0) await assertPortFree(HOST, relayPort, `codec relay port ${relayPort}`);
+  return startCodecRelay({ upstream: gatewayUrl, token: config.secrets.codecApiToken, allowedOrigins: config.pii.codecCorsOrigins, port: relayPort, nodeEnv: env.NODE_ENV });
+}
+
+function codecRelayLines(relay: CodecRelay | undefined, ownWebUi: boolean, gatewayUrl: string, origins: readonly string[]): string[] {
+  if (!relay) return ['  Web UI codec       none: the token relay does not run with NODE_ENV=production'];
+  const first = `  Web UI codec       ${relay.endpoint}   (relay: adds CODEC_API_TOKEN, forwards to ${gatewayUrl}/codec)`;
+  if (ownWebUi) return [first];
+  return [
+    first,
+    `                     point your Web UI at it: its codec endpoint setting, TEMPORAL_CODEC_ENDPOINT=${relay.endpoint} for a UI server,`,
+    `                     or temporal server start-dev --ui-codec-endpoint ${relay.endpoint}; it answers the origins ${origins.join(', ')}`,
+    '                     (CODEC_CORS_ORIGINS) and no others; OMS_DEV_CODEC_RELAY_PORT fixes its port',
+  ];
 }
 
 /** Whether the worker with this pid polls both of the service's task queues (what Temporal shows as its pollers). */

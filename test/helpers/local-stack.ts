@@ -12,6 +12,10 @@ export interface LocalStack {
   gatewayUrl: string;
   kafkaBrokers: string[];
   temporalAddress: string;
+  /** The Temporal Web UI of the dev server (OMS_DEV_TEMPORAL_UI_PORT). */
+  temporalUiUrl: string;
+  /** The dev codec token relay the Web UI is pointed at (OMS_DEV_CODEC_RELAY_PORT): `http://127.0.0.1:<port>/codec`. */
+  codecRelayUrl: string;
   /** Worker 1's metrics; the others' are in processes(). */
   workerMetricsUrl: string;
   env: Record<string, string>;
@@ -29,12 +33,20 @@ export interface LocalStackOptions {
   /** The command line after `npm start --`, e.g. ['--workers', '2']. */
   args?: readonly string[];
   readyTimeoutMs?: number;
+  /**
+   * Start on the data dir of an earlier stack (its Temporal SQLite file, Kafka log and store), as a user restarting
+   * `npm start` does; that stack must have been stopped with keepDataDir. Default: a fresh one.
+   */
+  dataDir?: string;
+  /** Leave the data dir in place at stop, for a later stack to start on. */
+  keepDataDir?: boolean;
 }
 
 export async function startLocalStack(extraEnv: Record<string, string>, options: LocalStackOptions = {}): Promise<LocalStack> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 25 * 60_000;
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'oms-e2e-'));
-  const [gateway, temporal, temporalUi, kafka, kafkaController, workerMetrics] = await Promise.all([
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'oms-e2e-')));
+  const [gateway, temporal, temporalUi, kafka, kafkaController, workerMetrics, codecRelay] = await Promise.all([
+    freeLoopbackPort(),
     freeLoopbackPort(),
     freeLoopbackPort(),
     freeLoopbackPort(),
@@ -50,6 +62,7 @@ export async function startLocalStack(extraEnv: Record<string, string>, options:
     OMS_DEV_KAFKA_PORT: String(kafka),
     OMS_DEV_KAFKA_CONTROLLER_PORT: String(kafkaController),
     WORKER_METRICS_ADDRESS: `127.0.0.1:${workerMetrics}`,
+    OMS_DEV_CODEC_RELAY_PORT: String(codecRelay),
     LOG_LEVEL: 'warn',
     ...extraEnv,
   };
@@ -79,10 +92,13 @@ export async function startLocalStack(extraEnv: Record<string, string>, options:
   });
 
   return {
-    gatewayUrl: `http://127.0.0.1:${gateway}`,
-    kafkaBrokers: [`127.0.0.1:${kafka}`],
-    temporalAddress: `127.0.0.1:${temporal}`,
-    workerMetricsUrl: `http://127.0.0.1:${workerMetrics}/metrics`,
+    // From the env the stack got: a caller's own ports (a restart on an earlier stack's env) win over the free ones.
+    gatewayUrl: `http://127.0.0.1:${env.PORT}`,
+    kafkaBrokers: [`127.0.0.1:${env.OMS_DEV_KAFKA_PORT}`],
+    temporalAddress: `127.0.0.1:${env.OMS_DEV_TEMPORAL_PORT}`,
+    temporalUiUrl: `http://127.0.0.1:${env.OMS_DEV_TEMPORAL_UI_PORT}`,
+    codecRelayUrl: `http://127.0.0.1:${env.OMS_DEV_CODEC_RELAY_PORT}/codec`,
+    workerMetricsUrl: `http://${env.WORKER_METRICS_ADDRESS}/metrics`,
     env,
     dataDir,
     processes: () => readStackProcesses(dataDir),
@@ -90,7 +106,7 @@ export async function startLocalStack(extraEnv: Record<string, string>, options:
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT');
       const code = await exited;
-      await rm(dataDir, { recursive: true, force: true });
+      if (!options.keepDataDir) await rm(dataDir, { recursive: true, force: true });
       if (code !== 0) throw new Error(`npm start stopped with exit code ${code}:\n${output.slice(-4000)}`);
     },
   };
