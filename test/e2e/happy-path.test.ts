@@ -1,7 +1,6 @@
 // End to end on the real local stack (`npm start`: Temporal dev server, Kafka, PGlite, worker, gateway) with the
 // external APIs served by an independent implementation: one order from webhook to Kafka, in both arrival orders.
-import { Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { commerceWebhook, paymentCapture, uniqueOrderId } from '../helpers/fixtures';
 import { bootE2eWorld, type E2eWorld } from '../helpers/e2e-stack';
@@ -120,30 +119,6 @@ describe('one order from webhook to Kafka on the real stack', () => {
     // The same check sees a workflow when one was started: the correctly signed webhook is in Temporal on its 202.
     expect((await gateway.postCommerce(commerceWebhook(orderId))).status).toBe(202);
     expect((await handle.describe()).workflowId).toBe(`order-${orderId}`);
-  });
-
-  it('keeps the version-2 customer e-mail out of Temporal: the raw history has no e-mail in clear', async () => {
-    const orderId = uniqueOrderId('ord-e2e');
-    seedOrder(orderId);
-    const email = `pii-${orderId}@example.com`;
-    const res = await gateway.postCommerce({ ...commerceWebhook(orderId), customer_email: email }, { contentType: 'application/vnd.oms.commerce-order+json; version=2' });
-    expect(res.status).toBe(202);
-    await vi.waitFor(async () => expect((await gateway.getOrder(orderId)).body).toMatchObject({ status: 'AWAITING_PAYMENT' }), { timeout: 60_000, interval: 200 });
-
-    const connection = await Connection.connect({ address: stack.temporalAddress });
-    try {
-      const { history } = await connection.workflowService.getWorkflowExecutionHistory({
-        namespace: 'default',
-        execution: { workflowId: `order-${orderId}` },
-      });
-      const raw = Buffer.from(temporal.api.history.v1.History.encode(history ?? {}).finish());
-      expect(raw.length).toBeGreaterThan(0);
-      expect(raw.includes(orderId)).toBe(true);
-      expect(raw.includes(email)).toBe(false);
-    } finally {
-      await connection.close();
-    }
-    expect(JSON.stringify((await gateway.getOrder(orderId)).body)).not.toContain(email);
   });
 
   it('exposes Prometheus metrics: the gateway on /metrics, the worker on its own port', async () => {
