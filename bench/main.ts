@@ -1,11 +1,12 @@
 // `npm run bench -- <name> [options]`: runs one benchmark of the registry below, or lists them. Speed and capacity
 // claims live here, measured side by side in one run, not in timed tests.
+import { codecBenchmark } from './codec';
 import { commerceLimitBenchmark } from './commerce-limit';
 import { e2eBenchmark } from './e2e';
 import { gatewayBenchmark } from './gateway';
 import { UsageError, type BenchContext, type Benchmark } from './lib/benchmark';
 
-const BENCHMARKS: readonly Benchmark[] = [gatewayBenchmark, e2eBenchmark, commerceLimitBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [gatewayBenchmark, e2eBenchmark, commerceLimitBenchmark, codecBenchmark];
 
 /** Signals this close to the first one are the same Ctrl-C delivered twice. */
 const REPEATED_SIGNAL_MS = 1_000;
