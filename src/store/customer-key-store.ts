@@ -41,22 +41,20 @@ export function createCustomerKeyStore(client: SqlClient): CustomerKeyStore {
   return {
     liveKey: (customerId) => one(`SELECT ${COLUMNS} FROM customer_data_keys WHERE customer_id = $1`, [customerId]),
     async addKey(key) {
-      // One statement: the insert loses to a concurrent one on customer_id, and then the winner is read back.
-      const kept = await one(
-        `WITH added AS (
-           INSERT INTO customer_data_keys (key_id, customer_id, master_key_id, wrapped_key) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (customer_id) DO NOTHING RETURNING ${COLUMNS})
-         SELECT ${COLUMNS} FROM added
-         UNION ALL SELECT ${COLUMNS} FROM customer_data_keys WHERE customer_id = $2 AND NOT EXISTS (SELECT 1 FROM added)`,
-        [key.keyId, key.customerId, key.masterKeyId, key.wrappedKey],
-      );
-      if (kept) return kept;
-      // The concurrent winner was itself destroyed between the two (an erasure racing a first order): try once more.
-      const retried = await one(
-        `INSERT INTO customer_data_keys (key_id, customer_id, master_key_id, wrapped_key) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
-        [key.keyId, key.customerId, key.masterKeyId, key.wrappedKey],
-      );
-      return retried!;
+      for (let attempt = 1; ; attempt++) {
+        const added = await one(
+          `INSERT INTO customer_data_keys (key_id, customer_id, master_key_id, wrapped_key) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (customer_id) DO NOTHING RETURNING ${COLUMNS}`,
+          [key.keyId, key.customerId, key.masterKeyId, key.wrappedKey],
+        );
+        if (added) return added;
+        // A concurrent first order won. Its row is read by a new statement: on PostgreSQL the insert's own snapshot
+        // may predate the winner's commit, so a SELECT inside that statement would not see it.
+        const winner = await one(`SELECT ${COLUMNS} FROM customer_data_keys WHERE customer_id = $1`, [key.customerId]);
+        if (winner) return winner;
+        // The winner was destroyed in between (an erasure racing a first order): insert again.
+        if (attempt >= 5) throw new Error(`could not keep a data key for customer ${key.customerId}: erased as often as it was made`);
+      }
     },
     byKeyId: (keyId) => one(`SELECT ${COLUMNS} FROM customer_data_keys WHERE key_id = $1`, [keyId]),
     async destroyCustomerKeys(customerId) {

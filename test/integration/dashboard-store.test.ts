@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DashboardRecord, ErrorType, isTerminal, OrderStatus, type ParkedStep, type TerminalStatus } from '../../contracts';
 import { createDashboardActivities } from '../../activities/dashboard';
@@ -392,6 +393,29 @@ describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
       // Wrapped: 12-byte nonce + 32-byte key + 16-byte tag, and no e-mail in it.
       expect(Buffer.from(row!.wrappedKey, 'base64')).toHaveLength(60);
       for (const [i, s] of sealed.entries()) expect(await emails.open(s)).toEqual({ state: 'readable', email: `buyer${i}@example.test` });
+    });
+
+    // The race CI once lost: the first e-mails of one customer on two connections. Driven, not hoped for: the other
+    // connection's insert is held uncommitted until this one's insert is seen waiting on it, then committed.
+    it.runIf(engine === postgres)('keeps the other connection’s key when its first e-mail commits while this one’s insert waits', async () => {
+      const customer = ids.customer();
+      const other = new pg.Client({ connectionString: space.options.databaseUrl });
+      await other.connect();
+      try {
+        await other.query('BEGIN');
+        await other.query("INSERT INTO customer_data_keys (key_id, customer_id, master_key_id, wrapped_key) VALUES ($1, $2, 'test-old', 'AAAA')", ['dk_other', customer]);
+        const sealing = store.customerKeys.addKey({ keyId: 'dk_mine', customerId: customer, masterKeyId: 'test-old', wrappedKey: 'BBBB' });
+        await vi.waitFor(async () => {
+          const waiting = await other.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO customer_data_keys%'");
+          expect(waiting.rowCount).toBeGreaterThan(0);
+        }, { timeout: 10_000, interval: 20 });
+        await other.query('COMMIT');
+        expect(await sealing).toMatchObject({ keyId: 'dk_other', customerId: customer });
+      } finally {
+        // Its key material is made up: it must not reach the rewrap test below.
+        await other.query('DELETE FROM customer_data_keys WHERE customer_id = $1', [customer]).catch(() => undefined);
+        await other.end();
+      }
     });
 
     it('forgets a customer: the keys are gone, the erasure is recorded, others are untouched, a later e-mail gets a new key', async () => {
