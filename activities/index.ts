@@ -3,13 +3,16 @@ import { createDashboardActivities, type DashboardWriter } from './dashboard';
 import { createEnrichmentActivities } from './enrichment';
 import { createFulfillmentActivities, type PublicationLog } from './fulfillment';
 import { createPaymentActivities, type RrnClaims } from './payment';
+import { createRiskActivities } from './risk';
 import type { PaymentApi } from '../src/clients/payment-api';
 import type { PimApi } from '../src/clients/pim-api';
+import type { RiskApi } from '../src/clients/risk-api';
 import type { FulfillmentPublisher } from '../src/kafka/fulfillment-publisher';
 
 export interface OrderActivityDeps {
   pim: PimApi;
   payments: PaymentApi;
+  risk: RiskApi;
   publisher: FulfillmentPublisher;
   store: DashboardWriter & RrnClaims & PublicationLog;
 }
@@ -18,6 +21,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
   return {
     ...createEnrichmentActivities(deps),
     ...createPaymentActivities({ payments: deps.payments, claims: deps.store }),
+    ...createRiskActivities(deps),
     ...createFulfillmentActivities(deps),
     ...createDashboardActivities(deps),
   };

@@ -20,3 +20,13 @@ export const PaymentRecord = z.object({
   status: PaymentStatus,
 });
 export type PaymentRecord = z.infer<typeof PaymentRecord>;
+
+/** Contract §10: the Risk API's assessment of one order (vNext). `review` waits for a support agent's decision. */
+export const RiskDecision = z.enum(['approve', 'review', 'reject']);
+export type RiskDecision = z.infer<typeof RiskDecision>;
+export const RiskAssessment = z.object({
+  decision: RiskDecision,
+  score: z.number(),
+  reasons: z.array(z.string()),
+});
+export type RiskAssessment = z.infer<typeof RiskAssessment>;

@@ -22,6 +22,7 @@ export const DEFAULT_API_URLS = {
   COMMERCE_API_URL: 'http://127.0.0.1:4001',
   PIM_API_URL: 'http://127.0.0.1:4002',
   PAYMENT_API_URL: 'http://127.0.0.1:4003',
+  RISK_API_URL: 'http://127.0.0.1:4004',
 } as const;
 
 const duration = (fallback: string) => z.string().default(fallback).transform((value, ctx) => {
@@ -52,6 +53,7 @@ const EnvSchema = z.object({
   COMMERCE_API_URL: url.default(DEFAULT_API_URLS.COMMERCE_API_URL),
   PIM_API_URL: url.default(DEFAULT_API_URLS.PIM_API_URL),
   PAYMENT_API_URL: url.default(DEFAULT_API_URLS.PAYMENT_API_URL),
+  RISK_API_URL: url.default(DEFAULT_API_URLS.RISK_API_URL),
   COMMERCE_API_RPS: z.coerce.number().positive().max(10_000).default(150),
   ORDER_TTL: duration('30d'),
   PAYMENT_CAPTURE_WINDOW: duration('30d'),
@@ -80,6 +82,18 @@ const EnvSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
   /** A workflow bundle built beforehand (`npm start` builds one for all its workers); else each worker builds its own. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  /**
+   * Worker Versioning (docs/versioning.md): with both set, the worker polls as this Worker Deployment Version;
+   * with neither, unversioned (this release: patching). The server refuses '.' and ':' in a deployment name.
+   */
+  WORKER_DEPLOYMENT_NAME: z.string().regex(/^[^.:\s]+$/, "a name without '.', ':' or spaces (the server refuses them)").optional(),
+  WORKER_BUILD_ID: z
+    .string()
+    .regex(/^\S{1,255}$/, 'at most 255 characters, without spaces')
+    .refine((v) => v !== '__unversioned__', 'is the server\'s reserved id of unversioned workers')
+    .optional(),
+  /** What the worker's workflows do when a new version becomes current (only with a deployment). */
+  WORKER_VERSIONING_BEHAVIOR: z.enum(['AUTO_UPGRADE', 'PINNED']).default('AUTO_UPGRADE'),
 });
 
 /** Every variable the processes read: the deployment files and their test check against this list. */
@@ -98,9 +112,9 @@ const SECRETS_BY_ROLE: Record<ProcessRole, Array<keyof typeof DEV_SECRETS>> = {
 /** Which external APIs a process calls: the worker's activities call all three, the gateway none of them. */
 const API_URLS_BY_ROLE: Record<ProcessRole, Array<keyof typeof DEFAULT_API_URLS>> = {
   gateway: [],
-  worker: ['COMMERCE_API_URL', 'PIM_API_URL', 'PAYMENT_API_URL'],
+  worker: ['COMMERCE_API_URL', 'PIM_API_URL', 'PAYMENT_API_URL', 'RISK_API_URL'],
   tool: [],
-  all: ['COMMERCE_API_URL', 'PIM_API_URL', 'PAYMENT_API_URL'],
+  all: ['COMMERCE_API_URL', 'PIM_API_URL', 'PAYMENT_API_URL', 'RISK_API_URL'],
 };
 
 export interface Config {
@@ -109,7 +123,7 @@ export interface Config {
   temporal: { address: string; namespace: string };
   kafka: { brokers: string[]; topic: string };
   store: { databaseUrl: string | undefined; dataDir: string };
-  apis: { commerceUrl: string; pimUrl: string; paymentUrl: string };
+  apis: { commerceUrl: string; pimUrl: string; paymentUrl: string; riskUrl: string };
   commerceApiRps: number;
   /**
    * Read by the gateway only, which fixes them into each order in the start arguments of its first event: the two
@@ -122,6 +136,15 @@ export interface Config {
   http: { port: number; host: string };
   workerMetricsAddress: string | undefined;
   worker: { maxCachedWorkflows: number; workflowBundlePath: string | undefined };
+  /** Set when WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID both are: the Worker Deployment Version this worker polls as. */
+  workerDeployment: WorkerDeploymentConfig | undefined;
+}
+
+/** A Worker Deployment Version and the default behavior of its workflows (docs/versioning.md). */
+export interface WorkerDeploymentConfig {
+  deploymentName: string;
+  buildId: string;
+  defaultVersioningBehavior: 'AUTO_UPGRADE' | 'PINNED';
 }
 
 export class ConfigError extends Error {
@@ -156,13 +179,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
     if (lines.length > 0) throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const keyring = keys as Keyring;
+  const workerDeployment = readWorkerDeployment(e.WORKER_DEPLOYMENT_NAME, e.WORKER_BUILD_ID, e.WORKER_VERSIONING_BEHAVIOR);
   return {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
     kafka: { brokers: e.KAFKA_BROKERS, topic: e.FULFILLMENT_TOPIC },
     store: { databaseUrl: e.DATABASE_URL, dataDir: path.resolve(e.OMS_DATA_DIR, 'dashboard') },
-    apis: { commerceUrl: e.COMMERCE_API_URL, pimUrl: e.PIM_API_URL, paymentUrl: e.PAYMENT_API_URL },
+    apis: { commerceUrl: e.COMMERCE_API_URL, pimUrl: e.PIM_API_URL, paymentUrl: e.PAYMENT_API_URL, riskUrl: e.RISK_API_URL },
     commerceApiRps: e.COMMERCE_API_RPS,
     windows: { orderTtlMs: e.ORDER_TTL, paymentCaptureWindowMs: e.PAYMENT_CAPTURE_WINDOW, stepRetryBudgetMs: e.STEP_RETRY_BUDGET },
     secrets: {
@@ -175,7 +199,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
     http: { port: e.PORT, host: e.HOST },
     workerMetricsAddress: env.WORKER_METRICS_ADDRESS === '' ? undefined : e.WORKER_METRICS_ADDRESS,
     worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, workflowBundlePath: e.WORKFLOW_BUNDLE_PATH },
+    workerDeployment,
   };
+}
+
+/**
+ * A version is a deployment name and a build id together: one without the other would start the worker unversioned
+ * while the operator believes it versioned (or the reverse), so that is refused naming the missing variable.
+ */
+function readWorkerDeployment(
+  deploymentName: string | undefined,
+  buildId: string | undefined,
+  defaultVersioningBehavior: WorkerDeploymentConfig['defaultVersioningBehavior'],
+): WorkerDeploymentConfig | undefined {
+  if (deploymentName === undefined && buildId === undefined) return undefined;
+  if (deploymentName === undefined) {
+    throw new ConfigError('Invalid environment:\n  WORKER_DEPLOYMENT_NAME: must be set when WORKER_BUILD_ID is (a Worker Deployment Version needs both; unset both for an unversioned worker)');
+  }
+  if (buildId === undefined) {
+    throw new ConfigError('Invalid environment:\n  WORKER_BUILD_ID: must be set when WORKER_DEPLOYMENT_NAME is (a Worker Deployment Version needs both; unset both for an unversioned worker)');
+  }
+  return { deploymentName, buildId, defaultVersioningBehavior };
 }
 
 /**

@@ -1,4 +1,4 @@
-// `npm run simulators`: the three external-API simulators on fixed ports 4001/4002/4003, knobs from the environment
+// `npm run simulators`: the four external-API simulators on fixed ports 4001–4004 (Risk is vNext), knobs from the environment
 // (SIM_LATENCY_MS, SIM_ERROR_RATE, SIM_COMMERCE_RPS_LIMIT), stopped cleanly on SIGINT/SIGTERM.
 import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
@@ -13,7 +13,7 @@ const Env = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-const URL_VARIABLES = { commerce: 'COMMERCE_API_URL', pim: 'PIM_API_URL', payment: 'PAYMENT_API_URL' } as const;
+const URL_VARIABLES = { commerce: 'COMMERCE_API_URL', pim: 'PIM_API_URL', payment: 'PAYMENT_API_URL', risk: 'RISK_API_URL' } as const;
 
 async function main(): Promise<void> {
   // Empty variables count as unset, the way a shell `VAR= npm run simulators` means it.

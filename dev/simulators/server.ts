@@ -1,4 +1,4 @@
-// Runs the simulators of the three external APIs (contract §5), each as its own Fastify instance, and owns what they
+// Runs the simulators of the external APIs (contract §5, and §10's Risk API), each as its own Fastify instance, and owns what they
 // share: the fault knobs (latency, error rate, sliding-window rate limit), request stats, and the common /_sim routes.
 //
 // Admin API common to every simulator (never rate-limited, delayed, failed or counted):
@@ -20,10 +20,11 @@ import { z } from 'zod';
 import { createCommerceSimulator } from './commerce';
 import { createPaymentSimulator } from './payment';
 import { createPimSimulator } from './pim';
+import { createRiskSimulator } from './risk';
 import { SIMULATOR_NAMES, type Knobs, type SimulatorApp, type SimulatorDefinition, type SimulatorEnv, type SimulatorName } from './types';
 
 /** The fixed ports of `npm run simulators`; `startSimulators` defaults to random free ports instead. */
-export const DEFAULT_SIMULATOR_PORTS: Readonly<Record<SimulatorName, number>> = { commerce: 4001, pim: 4002, payment: 4003 };
+export const DEFAULT_SIMULATOR_PORTS: Readonly<Record<SimulatorName, number>> = { commerce: 4001, pim: 4002, payment: 4003, risk: 4004 };
 
 export interface BuildSimulatorOptions {
   knobs?: Partial<Knobs>;
@@ -198,15 +199,18 @@ export const buildPimSimulator = (opts: BuildSimulatorOptions = {}): SimulatorAp
 export const buildPaymentSimulator = (opts: BuildSimulatorOptions = {}): SimulatorApp =>
   buildSimulator(createPaymentSimulator, opts);
 
+export const buildRiskSimulator = (opts: BuildSimulatorOptions = {}): SimulatorApp => buildSimulator(createRiskSimulator, opts);
+
 const BUILDERS: Readonly<Record<SimulatorName, (opts: BuildSimulatorOptions) => SimulatorApp>> = {
   commerce: buildCommerceSimulator,
   pim: buildPimSimulator,
   payment: buildPaymentSimulator,
+  risk: buildRiskSimulator,
 };
 
 export interface StartSimulatorsOptions {
   host?: '127.0.0.1';
-  /** Which simulators to start; default all three (npm start passes those whose URL variable is unset). */
+  /** Which simulators to start; default all four (npm start passes those whose URL variable is unset). */
   only?: readonly SimulatorName[];
   /** 0 or absent = a random free port. */
   ports?: Partial<Record<SimulatorName, number>>;

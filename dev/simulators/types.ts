@@ -5,8 +5,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 
-export type SimulatorName = 'commerce' | 'pim' | 'payment';
-export const SIMULATOR_NAMES: readonly SimulatorName[] = ['commerce', 'pim', 'payment'];
+export type SimulatorName = 'commerce' | 'pim' | 'payment' | 'risk';
+export const SIMULATOR_NAMES: readonly SimulatorName[] = ['commerce', 'pim', 'payment', 'risk'];
 
 export type SimulatorApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 

@@ -166,9 +166,9 @@ async function main(): Promise<void> {
       env.KAFKA_BROKERS = kafka.brokers.join(',');
     }
 
-    const missingApis = (['commerce', 'pim', 'payment'] as const).filter((api) => !env[`${api.toUpperCase()}_API_URL`]);
+    const missingApis = (['commerce', 'pim', 'payment', 'risk'] as const).filter((api) => !env[`${api.toUpperCase()}_API_URL`]);
     if (missingApis.length > 0) {
-      // Fixed ports (4001–4003) so `npm run demo` and a curl from the README reach the simulators' admin API too.
+      // Fixed ports (4001–4004) so `npm run demo` and a curl from the README reach the simulators' admin API too.
       const simulators = await startSimulators({ only: missingApis, logger: false, ports: DEFAULT_SIMULATOR_PORTS });
       stops.push(() => simulators.stop());
       for (const api of missingApis) env[`${api.toUpperCase()}_API_URL`] = simulators.urls[api];
@@ -295,6 +295,7 @@ async function main(): Promise<void> {
       `  Commerce API       ${config.apis.commerceUrl}${missingApis.includes('commerce') ? ' (simulator)' : ''}`,
       `  PIM API            ${config.apis.pimUrl}${missingApis.includes('pim') ? ' (simulator)' : ''}`,
       `  Payment API        ${config.apis.paymentUrl}${missingApis.includes('payment') ? ' (simulator)' : ''}`,
+      `  Risk API           ${config.apis.riskUrl}${missingApis.includes('risk') ? ' (simulator)' : ''}`,
       `  gateway metrics    ${gatewayUrl}/metrics   API docs ${gatewayUrl}/docs`,
       `  logs               ${logDir}`,
       `  current pids       ${stackProcessesFile(dataDir)}   (kill <pid>: that process alone is restarted)`,

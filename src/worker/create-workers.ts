@@ -1,10 +1,11 @@
 // Builds the two workers of the service: `orders` (workflows + activities) and the rate-limited Commerce queue.
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
-import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { TASK_QUEUES } from '../../contracts';
 import { createCommerceActivities, createOrderActivities, type OrderActivityDeps } from '../../activities';
 import type { CommerceApi } from '../clients/commerce-api';
+import type { WorkerDeploymentConfig } from '../config';
 import type { CommercePacer } from './commerce-pacer';
 import { commerceDispatchRate, describeCommerceQueueRateLimit, reconcileCommerceRateLimit } from './commerce-rate-limit';
 
@@ -42,12 +43,19 @@ export async function createWorkers(options: {
   workflowBundle?: WorkflowBundleOption;
   /** The sticky cache of orders in memory (WORKER_MAX_CACHED_WORKFLOWS); the SDK's default when absent. */
   maxCachedWorkflows?: number;
+  /**
+   * The Worker Deployment Version both workers poll as (WORKER_DEPLOYMENT_NAME, WORKER_BUILD_ID); unversioned when
+   * absent. Both queues get it: a pinned order's Commerce calls must reach workers of its own version too.
+   */
+  deployment?: WorkerDeploymentConfig;
 }): Promise<ServiceWorkers> {
   const { connection, namespace, deps } = options;
   // Before any poller exists: one Commerce limit for the service, or this worker refuses to start (commerce-rate-limit.ts).
   const reconciled = await reconcileCommerceRateLimit({ connection, namespace, commerceApiRps: options.commerceApiRps });
   options.commercePacer?.setRate(reconciled.requestsPerSecond);
+  const versioning = workerDeploymentOptions(options.deployment);
   const orders = await Worker.create({
+    ...versioning,
     connection,
     namespace,
     taskQueue: TASK_QUEUES.orders,
@@ -57,6 +65,7 @@ export async function createWorkers(options: {
     activities: createOrderActivities(deps),
   });
   const commerce = await Worker.create({
+    ...versioning,
     connection,
     namespace,
     taskQueue: TASK_QUEUES.commerce,
@@ -108,4 +117,14 @@ export async function createWorkers(options: {
       }
     },
   };
+}
+
+/**
+ * The SDK's Worker Deployment options for a version (docs/versioning.md); none for an unversioned worker. Exported for
+ * test/integration/worker-versioning.test.ts, which runs its versions with exactly these options.
+ */
+export function workerDeploymentOptions(deployment: WorkerDeploymentConfig | undefined): Pick<WorkerOptions, 'workerDeploymentOptions'> {
+  if (deployment === undefined) return {};
+  const { deploymentName, buildId, defaultVersioningBehavior } = deployment;
+  return { workerDeploymentOptions: { version: { deploymentName, buildId }, useWorkerVersioning: true, defaultVersioningBehavior } };
 }

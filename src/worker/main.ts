@@ -28,6 +28,7 @@ await runUntilSignal('worker', async (config, logger) => {
     commercePacer: pacer,
     workflowBundle: await workflowBundle(config.worker.workflowBundlePath),
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    ...(config.workerDeployment !== undefined ? { deployment: config.workerDeployment } : {}),
     onRateLimitChange: ({ from, to }) =>
       logger.warn(
         { commerceApiRps: config.commerceApiRps, from, to },
@@ -39,6 +40,8 @@ await runUntilSignal('worker', async (config, logger) => {
     {
       temporal: config.temporal.address,
       taskQueues: ['orders', 'orders-commerce-api'],
+      // Which Worker Deployment Version this process polls as: the first thing to check when orders sit unpicked.
+      deployment: config.workerDeployment ?? 'unversioned',
       metrics: config.workerMetricsAddress ?? 'off',
       commerce: { commerceApiRps: config.commerceApiRps, dispatchPerSecond: pacer.rate, pacer: pacer.kind },
     },

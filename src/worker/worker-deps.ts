@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import { createCommerceApi, createCommerceLimiter } from '../clients/commerce-api';
 import { createPaymentApi } from '../clients/payment-api';
 import { createPimApi } from '../clients/pim-api';
+import { createRiskApi } from '../clients/risk-api';
 import { createFulfillmentPublisher } from '../kafka/fulfillment-publisher';
 import { createKafka } from '../kafka/kafka-client';
 import type { DashboardStore } from '../store/dashboard-store';
@@ -24,6 +25,7 @@ export function buildWorkerDeps(config: Config, logger: Logger, store: Dashboard
       commerce: createCommerceApi({ baseUrl: config.apis.commerceUrl, limiter }),
       pim: createPimApi({ baseUrl: config.apis.pimUrl }),
       payments: createPaymentApi({ baseUrl: config.apis.paymentUrl }),
+      risk: createRiskApi({ baseUrl: config.apis.riskUrl }),
       publisher,
       store,
     },

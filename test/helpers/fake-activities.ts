@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createPaymentActivities } from '../../activities/payment';
 import type { CaptureVerdict, CommerceActivities, OrderActivities, RejectionCode, ValidationResult } from '../../activities';
-import { isTerminal, type DashboardRecord, type FulfillmentMessage, type ParkedStep, type TerminalStatus } from '../../contracts';
+import { isTerminal, type RiskDecision, type DashboardRecord, type FulfillmentMessage, type ParkedStep, type TerminalStatus } from '../../contracts';
 import type { PaymentApi, RefundReceipt } from '../../src/clients/payment-api';
 
 export interface FakeBehaviour {
@@ -33,6 +33,10 @@ export interface FakeBehaviour {
   beforeConfirm?: (rrn: string) => Promise<void>;
   /** While true, the store refuses every record for good (as PostgreSQL refuses a NUL byte). */
   storeRejects?: boolean;
+  /** The Risk API's decision per order id (vNext); approve when absent. */
+  riskDecisions?: Record<string, RiskDecision>;
+  /** While true, the Risk API answers 503 to every assessment. */
+  riskDown?: boolean;
   /** Orders the store already holds closed (a closed run that Temporal's retention has dropped). */
   closedOrders?: Record<string, TerminalStatus>;
 }
@@ -57,6 +61,8 @@ export interface FakeActivityLog {
   ledger: LedgerRefund[];
   lateEvents: Array<{ orderId: string; eventId: string; reason: string }>;
   parkedMarks: Array<{ orderId: string; step: string; parked: ParkedStep | null }>;
+  /** The orders the Risk API was asked about, in call order. */
+  riskAssessments: string[];
 }
 
 function verdictFrom(reason: string): CaptureVerdict {
@@ -75,6 +81,7 @@ export function fakeActivities(behaviour: FakeBehaviour = {}) {
     ledger: [],
     lateEvents: [],
     parkedMarks: [],
+    riskAssessments: [],
   };
   const closures = new Map<string, TerminalStatus>(Object.entries(behaviour.closedOrders ?? {}));
   let refundAnswersLost = 0;
@@ -125,6 +132,12 @@ export function fakeActivities(behaviour: FakeBehaviour = {}) {
       return { accepted: true };
     },
     refundCapture: realRefund,
+    async assessRisk({ order_id }) {
+      log.riskAssessments.push(order_id);
+      if (behaviour.riskDown) throw ApplicationFailure.retryable('Risk API answered 503', 'UPSTREAM_UNAVAILABLE');
+      const decision = behaviour.riskDecisions?.[order_id] ?? 'approve';
+      return { decision, score: decision === 'approve' ? 0.1 : 0.9, reasons: decision === 'approve' ? [] : ['fake: decided by the test'] };
+    },
     // As the real one: the FORWARDING record, the message, the FORWARDED record (activities/fulfillment.ts).
     async publishFulfillment({ message, forwarding, forwarded }) {
       if (forwarding) await orders.saveDashboardRecord(forwarding);

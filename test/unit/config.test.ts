@@ -2,7 +2,7 @@
 // of the dev simulators' API URLs and of missing, malformed or public PII master keys (contract §9).
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_API_URLS, DEV_SECRETS, loadConfig, type ProcessRole } from '../../src/config';
+import { ConfigError, DEFAULT_API_URLS, DEV_SECRETS, ENV_VARIABLES, loadConfig, type ProcessRole } from '../../src/config';
 import { DEV_PII_KEY } from '../../src/pii/keyring';
 
 /** The secrets the gateway checks (signatures and tokens); the worker needs none of them. */
@@ -26,6 +26,7 @@ const REAL_API_URLS = {
   COMMERCE_API_URL: 'https://commerce.example.com/api',
   PIM_API_URL: 'https://pim.example.com',
   PAYMENT_API_URL: 'https://payments.example.com/v2',
+  RISK_API_URL: 'https://risk.example.com',
 } as const;
 
 /** loadConfig's error, asserted to be a ConfigError. */
@@ -231,7 +232,7 @@ describe('loadConfig in production: the external API URLs', () => {
     for (const name of API_URLS) expect(err.message).toContain(name);
     for (const secret of Object.keys(REAL_SECRETS)) expect(err.message).not.toContain(secret);
     const config = loadConfig({ NODE_ENV: 'production', ...REAL_KEYS, ...REAL_API_URLS }, 'worker');
-    expect(config.apis).toEqual({ commerceUrl: REAL_API_URLS.COMMERCE_API_URL, pimUrl: REAL_API_URLS.PIM_API_URL, paymentUrl: REAL_API_URLS.PAYMENT_API_URL });
+    expect(config.apis).toEqual({ commerceUrl: REAL_API_URLS.COMMERCE_API_URL, pimUrl: REAL_API_URLS.PIM_API_URL, paymentUrl: REAL_API_URLS.PAYMENT_API_URL, riskUrl: REAL_API_URLS.RISK_API_URL });
   });
 
   it('the gateway, which calls none of the APIs, does not', () => {
@@ -241,12 +242,12 @@ describe('loadConfig in production: the external API URLs', () => {
 
   it('uses the given URLs (trailing slash dropped)', () => {
     const config = loadConfig({ NODE_ENV: 'production', ...REAL_KEYS, ...REAL_SECRETS, ...REAL_API_URLS, PIM_API_URL: 'https://pim.example.com/' });
-    expect(config.apis).toEqual({ commerceUrl: REAL_API_URLS.COMMERCE_API_URL, pimUrl: 'https://pim.example.com', paymentUrl: REAL_API_URLS.PAYMENT_API_URL });
+    expect(config.apis).toEqual({ commerceUrl: REAL_API_URLS.COMMERCE_API_URL, pimUrl: 'https://pim.example.com', paymentUrl: REAL_API_URLS.PAYMENT_API_URL, riskUrl: REAL_API_URLS.RISK_API_URL });
   });
 
   it('outside production the simulator ports stay the defaults', () => {
     const config = loadConfig({ NODE_ENV: 'development' });
-    expect(config.apis).toEqual({ commerceUrl: DEFAULT_API_URLS.COMMERCE_API_URL, pimUrl: DEFAULT_API_URLS.PIM_API_URL, paymentUrl: DEFAULT_API_URLS.PAYMENT_API_URL });
+    expect(config.apis).toEqual({ commerceUrl: DEFAULT_API_URLS.COMMERCE_API_URL, pimUrl: DEFAULT_API_URLS.PIM_API_URL, paymentUrl: DEFAULT_API_URLS.PAYMENT_API_URL, riskUrl: DEFAULT_API_URLS.RISK_API_URL });
   });
 });
 
@@ -379,5 +380,66 @@ describe('CODEC_CORS_ORIGINS', () => {
 
   it.each(['https://temporal.example.com/ui', 'temporal.example.com', '*'])('refuses %j, naming the variable', (value) => {
     expect(configError({ CODEC_CORS_ORIGINS: value }).message).toContain('CODEC_CORS_ORIGINS');
+  });
+});
+
+describe('Worker Versioning: WORKER_DEPLOYMENT_NAME, WORKER_BUILD_ID, WORKER_VERSIONING_BEHAVIOR (docs/versioning.md)', () => {
+  /** A production worker: real keys and a real URL for every API it calls. */
+  const PRODUCTION_WORKER_ENV = {
+    NODE_ENV: 'production',
+    ...REAL_KEYS,
+    ...Object.fromEntries(Object.keys(DEFAULT_API_URLS).map((name) => [name, `https://${name.toLowerCase().replaceAll('_', '-')}.example.com`])),
+  };
+
+  it('leaves the worker unversioned when neither is set, whatever the behavior says', () => {
+    expect(loadConfig({}).workerDeployment).toBeUndefined();
+    expect(loadConfig({ WORKER_VERSIONING_BEHAVIOR: 'PINNED' }).workerDeployment).toBeUndefined();
+    // Deploy tools write unset optional variables as empty strings.
+    expect(loadConfig({ WORKER_DEPLOYMENT_NAME: '', WORKER_BUILD_ID: '' }).workerDeployment).toBeUndefined();
+  });
+
+  it('makes the worker a deployment version when both are set, AUTO_UPGRADE by default', () => {
+    expect(loadConfig({ WORKER_DEPLOYMENT_NAME: 'oms', WORKER_BUILD_ID: '2026-12-01-a1b2c3d' }).workerDeployment).toEqual({
+      deploymentName: 'oms',
+      buildId: '2026-12-01-a1b2c3d',
+      defaultVersioningBehavior: 'AUTO_UPGRADE',
+    });
+  });
+
+  it.each(['PINNED', 'AUTO_UPGRADE'] as const)('takes WORKER_VERSIONING_BEHAVIOR=%s', (behavior) => {
+    const config = loadConfig({ WORKER_DEPLOYMENT_NAME: 'oms', WORKER_BUILD_ID: 'v2', WORKER_VERSIONING_BEHAVIOR: behavior });
+    expect(config.workerDeployment?.defaultVersioningBehavior).toBe(behavior);
+  });
+
+  it('is the same in production, where the worker needs no other new variable for it', () => {
+    const config = loadConfig({ ...PRODUCTION_WORKER_ENV, WORKER_DEPLOYMENT_NAME: 'oms', WORKER_BUILD_ID: 'v2', WORKER_VERSIONING_BEHAVIOR: 'PINNED' }, 'worker');
+    expect(config.workerDeployment).toEqual({ deploymentName: 'oms', buildId: 'v2', defaultVersioningBehavior: 'PINNED' });
+  });
+
+  it.each([
+    ['WORKER_BUILD_ID', { WORKER_DEPLOYMENT_NAME: 'oms' }, 'WORKER_BUILD_ID'],
+    ['WORKER_DEPLOYMENT_NAME', { WORKER_BUILD_ID: 'v2' }, 'WORKER_DEPLOYMENT_NAME'],
+    ['WORKER_BUILD_ID (empty)', { WORKER_DEPLOYMENT_NAME: 'oms', WORKER_BUILD_ID: '' }, 'WORKER_BUILD_ID'],
+  ])('refuses one without the other, naming the missing %s', (_label, env, missing) => {
+    const err = configError(env);
+    expect(err.message).toMatch(new RegExp(`^ {2}${missing}: must be set when`, 'm'));
+  });
+
+  it.each([
+    ['WORKER_DEPLOYMENT_NAME', 'oms.v2'],
+    ['WORKER_DEPLOYMENT_NAME', 'oms:v2'],
+    ['WORKER_DEPLOYMENT_NAME', 'oms orders'],
+    ['WORKER_BUILD_ID', 'x'.repeat(256)],
+    ['WORKER_BUILD_ID', 'build 42'],
+    ['WORKER_BUILD_ID', '__unversioned__'],
+    ['WORKER_VERSIONING_BEHAVIOR', 'pinned'],
+    ['WORKER_VERSIONING_BEHAVIOR', 'LATEST'],
+  ])('refuses %s=%j, naming the variable', (name, value) => {
+    const base = { WORKER_DEPLOYMENT_NAME: 'oms', WORKER_BUILD_ID: 'v2' };
+    expect(configError({ ...base, [name]: value }).message).toMatch(new RegExp(`^ {2}${name}: `, 'm'));
+  });
+
+  it('lists the three variables for the deployment files', () => {
+    expect(ENV_VARIABLES).toEqual(expect.arrayContaining(['WORKER_DEPLOYMENT_NAME', 'WORKER_BUILD_ID', 'WORKER_VERSIONING_BEHAVIOR']));
   });
 });

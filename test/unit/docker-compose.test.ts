@@ -145,6 +145,7 @@ const OPERATOR_ENV: OperatorEnv = {
   COMMERCE_API_URL: 'https://commerce.example.com',
   PIM_API_URL: 'https://pim.example.com',
   PAYMENT_API_URL: 'https://payments.example.com',
+  RISK_API_URL: 'https://risk.example.com',
   TEMPORAL_DB_PASSWORD: 'temporal-db-password',
   DASHBOARD_DB_PASSWORD: 'dashboard-db-password',
 };
@@ -377,7 +378,7 @@ describe('docker-compose.yml', () => {
 
   it.each(SERVICE_PROCESSES)('%s: the external API URLs are the operator\'s, not this container\'s loopback', (name) => {
     // The built-in simulators bind 127.0.0.1, so inside a container a loopback URL could only reach the container itself.
-    for (const key of ['COMMERCE_API_URL', 'PIM_API_URL', 'PAYMENT_API_URL']) {
+    for (const key of ['COMMERCE_API_URL', 'PIM_API_URL', 'PAYMENT_API_URL', 'RISK_API_URL']) {
       expect(variable(name, key)).toBe(OPERATOR_ENV[key]);
       expect(rawEnvironment(service(name))[key]).not.toMatch(/127\.0\.0\.1|localhost/);
     }
