@@ -1,4 +1,5 @@
-// Test projects: fast unit tests, workflow tests on the time-skipping server, integration/E2E on real servers.
+// Test projects: fast unit tests, workflow tests on the time-skipping server (and the replay gate, which needs no server),
+// integration/E2E on real servers.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'workflow',
-          include: ['test/workflow/**/*.test.ts'],
+          include: ['test/workflow/**/*.test.ts', 'test/replay/**/*.test.ts'],
           setupFiles: ['test/setup/temporal-runtime.ts'],
           testTimeout: 120_000,
           hookTimeout: 15 * 60_000,

@@ -77,7 +77,11 @@ export async function startLocalStack(extraEnv: Record<string, string>, options:
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the stack was not ready in ${readyTimeoutMs} ms:\n${output}`)), readyTimeoutMs);
+    const timer = setTimeout(() => {
+      // Not ready is not left running: npm start stops its children on SIGINT.
+      if (child.exitCode === null) child.kill('SIGINT');
+      reject(new Error(`the stack was not ready in ${readyTimeoutMs} ms:\n${output}`));
+    }, readyTimeoutMs);
     const check = () => {
       if (output.includes(READY_LINE)) {
         clearTimeout(timer);
