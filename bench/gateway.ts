@@ -166,6 +166,7 @@ const refusingCommands: GatewayDeps['commands'] = {
   cancel: () => Promise.reject(new Error('bench: the webhook path sent a command')),
   correct: () => Promise.reject(new Error('bench: the webhook path sent a command')),
   retryParked: () => Promise.reject(new Error('bench: the webhook path sent a command')),
+  decideRisk: () => Promise.reject(new Error('bench: the webhook path sent a command')),
 };
 
 async function listen(app: FastifyInstance): Promise<string> {

@@ -27,6 +27,7 @@ export const RejectionType = {
   PAYMENT_ALREADY_CAPTURED: 'PAYMENT_ALREADY_CAPTURED',
   ORDER_NOT_AWAITING_CORRECTION: 'ORDER_NOT_AWAITING_CORRECTION',
   ORDER_NOT_PARKED: 'ORDER_NOT_PARKED',
+  ORDER_NOT_IN_RISK_REVIEW: 'ORDER_NOT_IN_RISK_REVIEW',
 } as const;
 export type RejectionType = (typeof RejectionType)[keyof typeof RejectionType];
 

@@ -121,6 +121,14 @@ export type CancelRequest = z.infer<typeof CancelRequest>;
 export const RetryRequest = z.object({ agent: AgentName.optional(), note: NoteText.optional() });
 export type RetryRequest = z.infer<typeof RetryRequest>;
 
+/** A support agent's decision on an order in RISK_REVIEW (contract §10). */
+export const RiskDecisionRequest = z.object({
+  decision: z.enum(['approve', 'reject']),
+  agent: AgentName,
+  note: NoteText.default(''),
+});
+export type RiskDecisionRequest = z.infer<typeof RiskDecisionRequest>;
+
 /**
  * Version 2 of the commerce webhook (contract §9): adds the optional customer e-mail — PII. Until Temporal payloads
  * are encrypted, the gateway validates it and drops it: it never reaches Temporal, the logs or the store.

@@ -7,6 +7,10 @@ export const OrderStatus = z.enum([
   'NEEDS_CORRECTION',
   'ENRICHING',
   'AWAITING_PAYMENT',
+  /** vNext (contract §10): the paid, enriched order is being assessed by the Risk API (an internal status). */
+  'ASSESSING_RISK',
+  /** vNext: the Risk API asked for a review; the order waits for a support agent's decision. */
+  'RISK_REVIEW',
   'FORWARDING',
   /** A step exhausted its retries (an upstream down for long): waits for an operator's retry. */
   'PARKED',

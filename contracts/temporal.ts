@@ -2,7 +2,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 // define* are plain factories, safe to call outside the sandbox; gateway and tests share these definitions.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CancelRequest, CommerceWebhookV1, CorrectionRequest, PaymentCaptureV1, RetryRequest } from './inputs';
+import type { CancelRequest, CommerceWebhookV1, CorrectionRequest, PaymentCaptureV1, RetryRequest, RiskDecisionRequest } from './inputs';
 import type { DashboardRecord, ValidationError } from './order';
 import type { OrderState } from './state';
 
@@ -75,6 +75,11 @@ export const correctOrder = defineUpdate<CorrectionResult, [CorrectionRequest]>(
 export const cancelOrder = defineUpdate<DashboardRecord, [CancelRequest]>('cancelOrder');
 /** Operator retry of the steps parked after exhausting their retries; returns the record once they resumed. */
 export const retryParkedSteps = defineUpdate<DashboardRecord, [RetryRequest]>('retryParkedSteps');
+/** vNext: a support agent approves or rejects an order in RISK_REVIEW; returns the record once the order moved on. */
+export const decideRisk = defineUpdate<DashboardRecord, [RiskDecisionRequest]>('decideRisk');
+
+/** The patch of the release that added the risk step (docs/versioning.md): orders started before it never take it. */
+export const RISK_COLLECTION_PATCH = 'risk-collection';
 
 export const OrderStatusAttribute = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const CustomerIdAttribute = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);

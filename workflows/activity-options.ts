@@ -81,6 +81,8 @@ export function localStepOptions(budgetMs: number) {
     pim: localStep('60s', budgetMs, 120_000),
     /** Reading the capture from the Payment API and claiming its RRN: a read and an idempotent claim. */
     confirmation: localStep('15s', budgetMs, 120_000),
+    /** vNext's risk assessment: a read, safe to repeat, so one marker event instead of a queued activity's three. */
+    risk: localStep('15s', budgetMs, 120_000),
   } satisfies Record<string, LocalActivityOptions>;
 }
 

@@ -7,10 +7,20 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { cancelOrder, commerceOrderReceived, correctOrder, getOrderState, paymentCaptureReceived, retryParkedSteps } from '../contracts/temporal';
+import {
+  cancelOrder,
+  commerceOrderReceived,
+  correctOrder,
+  decideRisk,
+  getOrderState,
+  paymentCaptureReceived,
+  retryParkedSteps,
+  RISK_COLLECTION_PATCH,
+} from '../contracts/temporal';
 import { rejection, RejectionType } from '../contracts/errors';
 import type { OrderStatus, OrderWorkflowInput } from '../contracts';
 import { DEFAULT_STEP_RETRY_BUDGET_MS } from './activity-options';
@@ -34,6 +44,10 @@ const MAX_EVENTS_PER_RUN = 10_000;
 export async function OrderWorkflow(input: OrderWorkflowInput, carried?: OrderData): Promise<OrderOutcome> {
   const firstEventAt = workflowInfo().startTime.getTime();
   const ctx = new OrderContext(carried ?? initialData(input, firstEventAt, input.stepRetryBudgetMs ?? DEFAULT_STEP_RETRY_BUDGET_MS));
+  // Decided once, in the order's first task, and carried over a continue-as-new: an order started before the release
+  // replays this task without the marker (false) and finishes without the risk step, wherever it is when the new
+  // workers arrive; a later call, at the step itself, would answer true for it (docs/versioning.md).
+  if (!carried) ctx.data.collectsRisk = patched(RISK_COLLECTION_PATCH);
   const payments = new Payments(ctx);
   const closer = new Closer(ctx, payments);
   const flow = new Flow(ctx, closer);
@@ -45,6 +59,7 @@ export async function OrderWorkflow(input: OrderWorkflowInput, carried?: OrderDa
   setHandler(correctOrder, (request) => shielded(() => flow.correct(request)), { validator: (request) => flow.validateCorrection(request) });
   setHandler(cancelOrder, (request) => shielded(() => closer.cancel(request.reason)), { validator: (_request) => closer.validateCancel() });
   setHandler(retryParkedSteps, (_request) => shielded(() => retryParked(ctx)), { validator: (_request) => validateRetry(ctx) });
+  setHandler(decideRisk, (request) => shielded(() => flow.decideRisk(request)), { validator: (request) => flow.validateRiskDecision(request) });
 
   // A cancellation requested through Temporal (the Web UI's "Request cancellation") is a cancel like the route's:
   // refused once paid, else CANCELLED and refunded. All work runs shielded from the root scope, so a cancellation

@@ -10,11 +10,13 @@ import {
   orderWorkflowId,
   RejectionType,
   retryParkedSteps,
+  decideRisk,
   type CancelRequest,
   type CorrectionRequest,
   type CorrectionResult,
   type DashboardRecord,
   type RetryRequest,
+  type RiskDecisionRequest,
 } from '../../contracts';
 
 export type CommandRefusal = 'not_found' | 'conflict' | 'unavailable';
@@ -34,6 +36,8 @@ export interface OrderCommands {
   cancel(orderId: string, request: CancelRequest): Promise<DashboardRecord>;
   correct(orderId: string, request: CorrectionRequest): Promise<CorrectionResult>;
   retryParked(orderId: string, request: RetryRequest): Promise<DashboardRecord>;
+  /** vNext: an agent's decision on an order in RISK_REVIEW. */
+  decideRisk(orderId: string, request: RiskDecisionRequest): Promise<DashboardRecord>;
 }
 
 const CONFLICTS = new Set<string>(Object.values(RejectionType));
@@ -92,5 +96,6 @@ export function createTemporalOrderCommands(client: Client): OrderCommands {
     cancel: (orderId, request) => update(orderId, (h, updateId) => h.executeUpdate(cancelOrder, { args: [request], updateId })),
     correct: (orderId, request) => update(orderId, (h, updateId) => h.executeUpdate(correctOrder, { args: [request], updateId })),
     retryParked: (orderId, request) => update(orderId, (h, updateId) => h.executeUpdate(retryParkedSteps, { args: [request], updateId })),
+    decideRisk: (orderId, request) => update(orderId, (h, updateId) => h.executeUpdate(decideRisk, { args: [request], updateId })),
   };
 }

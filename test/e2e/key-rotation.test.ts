@@ -36,6 +36,7 @@ async function startWith(keys: string): Promise<void> {
       COMMERCE_API_URL: apis.urls.commerce,
       PIM_API_URL: apis.urls.pim,
       PAYMENT_API_URL: apis.urls.payment,
+      RISK_API_URL: apis.urls.risk,
       COMMERCE_WEBHOOK_SECRET: SECRETS.commerce,
       PAYMENT_WEBHOOK_SECRET: SECRETS.payment,
       SUPPORT_API_TOKEN: SECRETS.support,

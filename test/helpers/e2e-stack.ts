@@ -52,6 +52,7 @@ export async function bootE2eWorld(extraEnv: Record<string, string> = {}, option
       COMMERCE_API_URL: apis.urls.commerce,
       PIM_API_URL: apis.urls.pim,
       PAYMENT_API_URL: apis.urls.payment,
+      RISK_API_URL: apis.urls.risk,
       COMMERCE_WEBHOOK_SECRET: E2E_SECRETS.commerce,
       PAYMENT_WEBHOOK_SECRET: E2E_SECRETS.payment,
       SUPPORT_API_TOKEN: E2E_SECRETS.support,

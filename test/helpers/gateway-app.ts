@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { onTestFinished } from 'vitest';
 import { z } from 'zod';
-import type { CommerceOrderEvent, CorrectionRequest, CorrectionResult, DashboardRecord, OrderStatus, PaymentCaptureEvent, RetryRequest, CancelRequest } from '../../contracts';
+import type { CommerceOrderEvent, CorrectionRequest, CorrectionResult, DashboardRecord, OrderStatus, PaymentCaptureEvent, RetryRequest, RiskDecisionRequest, CancelRequest } from '../../contracts';
 import { DEV_CODEC_CORS_ORIGINS } from '../../src/config';
 import { gatewayApp, gatewayServerOptions, type GatewayDeps, type GatewayOptions } from '../../src/gateway/app';
 import type { GatewayMetrics } from '../../src/gateway/metrics';
@@ -113,7 +113,8 @@ export function dashboardRecord(orderId: string, overrides: Partial<DashboardRec
 export type CommandCall =
   | { command: 'cancel'; orderId: string; request: CancelRequest }
   | { command: 'correct'; orderId: string; request: CorrectionRequest }
-  | { command: 'retryParked'; orderId: string; request: RetryRequest };
+  | { command: 'retryParked'; orderId: string; request: RetryRequest }
+  | { command: 'decideRisk'; orderId: string; request: RiskDecisionRequest };
 
 /** Stands in for the Temporal Updates: every call would change an order, so it is recorded and answered with success. */
 export class RecordingCommands implements OrderCommands {
@@ -137,6 +138,11 @@ export class RecordingCommands implements OrderCommands {
     this.calls.push({ command: 'retryParked', orderId, request });
     return dashboardRecord(orderId);
   }
+
+  async decideRisk(orderId: string, request: RiskDecisionRequest): Promise<DashboardRecord> {
+    this.calls.push({ command: 'decideRisk', orderId, request });
+    return dashboardRecord(orderId, request.decision === 'approve' ? { status: 'FORWARDING' } : { status: 'CANCELLED', status_reason: 'risk_rejected' });
+  }
 }
 
 /** Collaborators a test must never reach: each call is recorded, then fails (which would surface as a 5xx). */
@@ -155,7 +161,12 @@ export class StrayCalls {
   }
 
   get commands(): OrderCommands {
-    return { cancel: this.forbid('commands.cancel'), correct: this.forbid('commands.correct'), retryParked: this.forbid('commands.retryParked') };
+    return {
+      cancel: this.forbid('commands.cancel'),
+      correct: this.forbid('commands.correct'),
+      retryParked: this.forbid('commands.retryParked'),
+      decideRisk: this.forbid('commands.decideRisk'),
+    };
   }
 
   get store(): Pick<DashboardStore, 'get' | 'listByCustomer' | 'listByStatus'> {
@@ -244,6 +255,7 @@ export async function build<Sink extends OrderEventSink = RecordingSink, Store e
     cancel: given.cancel?.bind(given) ?? refusing('commands.cancel'),
     correct: given.correct?.bind(given) ?? refusing('commands.correct'),
     retryParked: given.retryParked?.bind(given) ?? refusing('commands.retryParked'),
+    decideRisk: given.decideRisk?.bind(given) ?? refusing('commands.decideRisk'),
   };
   const keyring = options.keyring ?? parseKeyring(DEV_PII_KEY);
   const emails = options.emails ?? createCustomerEmails(keyring, createMemoryCustomerKeyStore());

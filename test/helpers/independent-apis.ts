@@ -1,10 +1,10 @@
-// An implementation of the external APIs of contract §5 written from the contract alone, independent of
+// An implementation of the external APIs of contract §5 (and §10's Risk API) written from the contract alone, independent of
 // dev/simulators, so that end-to-end tests prove the service against the contract and not against itself.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface IndependentApis {
-  urls: { commerce: string; pim: string; payment: string };
+  urls: { commerce: string; pim: string; payment: string; risk: string };
   orders: Map<string, { order_id: string; customer_id: string; items: Array<{ item_id: string; quantity: number }>; placed_at: string }>;
   items: Map<string, { item_id: string; sku_id: string; brand_code: string }>;
   payments: Map<string, { rrn: string; order_id: string; amount_cents: number; status: 'authorized' | 'captured' | 'voided' | 'refunded' }>;
@@ -12,6 +12,12 @@ export interface IndependentApis {
   requests: string[];
   /** Item ids PIM answers 503 for while they are in this set (an outage for those lookups). */
   failingItems: Set<string>;
+  /** The Risk API's decision per order id; approve for any other order (contract §10). */
+  riskDecisions: Map<string, 'approve' | 'review' | 'reject'>;
+  /** While true, the Risk API answers 503 to every assessment. */
+  riskDown: { value: boolean };
+  /** The bodies of the assessments asked for, in order. */
+  assessments: Array<{ order_id: string; customer_id: string; amount_cents: number; items: unknown[] }>;
   stop(): Promise<void>;
 }
 
@@ -42,6 +48,9 @@ export async function startIndependentApis(): Promise<IndependentApis> {
     refunds: [],
     requests: [],
     failingItems: new Set(),
+    riskDecisions: new Map(),
+    riskDown: { value: false },
+    assessments: [],
   };
   const note = (api: string, req: IncomingMessage) => state.requests.push(`${api} ${req.method} ${req.url}`);
 
@@ -77,10 +86,20 @@ export async function startIndependentApis(): Promise<IndependentApis> {
     return found ? send(res, 200, found) : send(res, 404, { error: 'not found' });
   });
 
-  const servers = [commerce.server, pim.server, payment.server];
+  const risk = await listen(async (req, res) => {
+    note('risk', req);
+    if (req.url !== '/assessments' || req.method !== 'POST') return send(res, 404, { error: 'not found' });
+    if (state.riskDown.value) return send(res, 503, { error: 'maintenance' });
+    const body = (await readBody(req)) as IndependentApis['assessments'][number];
+    state.assessments.push(body);
+    const decision = state.riskDecisions.get(body.order_id) ?? 'approve';
+    return send(res, 200, { decision, score: decision === 'approve' ? 0.05 : decision === 'review' ? 0.5 : 0.97, reasons: decision === 'approve' ? [] : [`independent fake: ${decision}`] });
+  });
+
+  const servers = [commerce.server, pim.server, payment.server, risk.server];
   return {
     ...state,
-    urls: { commerce: commerce.url, pim: pim.url, payment: payment.url },
+    urls: { commerce: commerce.url, pim: pim.url, payment: payment.url, risk: risk.url },
     async stop() {
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     },

@@ -93,7 +93,7 @@ export class Closer {
     if (this.ctx.parking.has(...FLOW_STEPS)) return true;
     if (!submission || submission.arrivedAt >= windows.ttlDeadline) return true;
     if (this.correctionInProgress) return false;
-    if (phase === 'NEEDS_CORRECTION') return true;
+    if (phase === 'NEEDS_CORRECTION' || phase === 'RISK_REVIEW') return true;
     if (phase === 'AWAITING_PAYMENT') return !payment && !this.payments.unconfirmedBefore(Math.min(windows.captureDeadline, windows.ttlDeadline));
     // Validating or enriching an order that arrived in time, or about to forward: our own work, not a reason to expire.
     return false;
@@ -113,6 +113,11 @@ export class Closer {
     if (this.data.payment) await this.payments.refund(this.data.payment, `order_${closing.status.toLowerCase()}: ${closing.reason}`);
     // payment_not_captured has just had its last look; any other closing takes one, so no captured money stays.
     if (closing.reason !== 'payment_not_captured') this.payments.recheckRejected();
+  }
+
+  /** vNext: the Risk API or an agent rejected the paid order: CANCELLED with reason risk_rejected, and refunded. */
+  rejectForRisk(): boolean {
+    return this.decide({ status: 'CANCELLED', reason: 'risk_rejected' });
   }
 
   /** The cancel Update's validator: refuse before anything reaches history. */

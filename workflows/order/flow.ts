@@ -3,12 +3,12 @@
 // phase, so a continued-as-new run picks up where the last one stopped.
 import { ApplicationFailure, condition, isCancellation, log, workflowInfo } from '@temporalio/workflow';
 import { ErrorType, rejection, RejectionType } from '../../contracts/errors';
-import type { CommerceOrderEvent, CorrectionRequest, CorrectionResult, EnrichedItem, SubmittedOrder, ValidationError } from '../../contracts';
+import type { CommerceOrderEvent, CorrectionRequest, CorrectionResult, DashboardRecord, EnrichedItem, RiskDecisionRequest, SubmittedOrder, ValidationError } from '../../contracts';
 import { COMMERCE_NOT_FOUND_GRACE_MS, LOCAL_ENRICHMENT_MAX_ITEMS } from '../activity-options';
 import { describeFailure } from '../failures';
 import type { Closer } from './closing';
 import { FLOW_STEPS, type OrderContext } from './order-context';
-import type { Phase } from './phase';
+import { isClosed, type Phase } from './phase';
 
 export class Flow {
   constructor(
@@ -55,7 +55,13 @@ export class Flow {
         case 'AWAITING_PAYMENT':
           await condition(() => this.data.payment !== null);
           // The confirmed capture has just been written (payments.ts); FORWARDED is the next write.
-          await this.advance('FORWARDING', null, 'pass');
+          await this.advance(this.afterPayment(), null, 'pass');
+          break;
+        case 'ASSESSING_RISK':
+          await this.assessRisk();
+          break;
+        case 'RISK_REVIEW':
+          await this.awaitRiskDecision();
           break;
         case 'FORWARDING':
           await this.forward();
@@ -104,8 +110,69 @@ export class Flow {
     if (!enrichment.complete) return this.needsCorrection(enrichment.errors);
     this.applyEnrichment(enrichment.items);
     // Paid already: the publish follows at once, and FORWARDED is the next write.
-    if (this.data.payment) await this.advance('FORWARDING', null, 'pass');
+    if (this.data.payment) await this.advance(this.afterPayment(), null, 'pass');
     else await this.advance('AWAITING_PAYMENT');
+  }
+
+  /**
+   * Where a paid, enriched order goes: the risk step for orders started on the release that added it, straight to
+   * forwarding for those started before (collectsRisk was fixed by patched() in their first task).
+   */
+  private afterPayment(): Phase {
+    return this.data.collectsRisk ? 'ASSESSING_RISK' : 'FORWARDING';
+  }
+
+  /** Contract §10: approve goes on, review waits for an agent, reject cancels and refunds; a dead Risk API parks. */
+  private async assessRisk(): Promise<void> {
+    const payment = this.data.payment;
+    if (!payment) throw ApplicationFailure.nonRetryable('assessing risk without a payment', 'ILLEGAL_STATE');
+    const assessment = await this.ctx.parking.run(FLOW_STEPS[2], () =>
+      this.ctx.acts.risk.assessRisk({
+        order_id: this.data.orderId,
+        customer_id: this.data.customerId ?? '',
+        amount_cents: payment.amount_cents,
+        items: this.data.enrichedItems ?? [],
+      }),
+    );
+    this.data.risk = { decision: assessment.decision, score: assessment.score, reasons: [...assessment.reasons] };
+    const why = `score ${assessment.score}${assessment.reasons.length > 0 ? `: ${assessment.reasons.join('; ')}` : ''}`;
+    if (assessment.decision === 'approve') return this.advance('FORWARDING', null, 'pass');
+    if (assessment.decision === 'review') return this.advance('RISK_REVIEW', `risk review (${why})`);
+    this.ctx.note(`rejected by the Risk API (${why})`);
+    await this.rejectForRisk();
+  }
+
+  private async awaitRiskDecision(): Promise<void> {
+    await condition(() => this.data.riskDecision != null);
+    const { decision, agent, note } = this.data.riskDecision!;
+    const by = `${agent}${note ? `: ${note}` : ''}`;
+    if (decision === 'approve') {
+      this.ctx.note(`risk approved by ${by}`);
+      return this.advance('FORWARDING', null, 'pass');
+    }
+    this.ctx.note(`risk rejected by ${by}`);
+    await this.rejectForRisk();
+  }
+
+  /** A cancel the order decides itself: the closing refunds the capture; this flow's scope is cancelled meanwhile. */
+  private async rejectForRisk(): Promise<void> {
+    this.closer.rejectForRisk();
+    await condition(() => false);
+  }
+
+  // ---- risk decision (an Update) -------------------------------------------------------------------------------
+
+  validateRiskDecision(_request: RiskDecisionRequest): void {
+    if (this.data.phase !== 'RISK_REVIEW' || this.data.closing || this.data.riskDecision != null) {
+      throw rejection(RejectionType.ORDER_NOT_IN_RISK_REVIEW, `order is ${this.ctx.status}, not in risk review`);
+    }
+  }
+
+  /** Returns the record once the order has moved on: forwarding after an approval, CANCELLED after a rejection. */
+  async decideRisk(request: RiskDecisionRequest): Promise<DashboardRecord> {
+    this.data.riskDecision = { decision: request.decision, agent: request.agent, note: request.note };
+    await condition(() => isClosed(this.data.phase) || (this.data.phase !== 'RISK_REVIEW' && this.data.closing === null));
+    return this.ctx.record();
   }
 
   private async needsCorrection(errors: ValidationError[]): Promise<void> {
@@ -177,7 +244,7 @@ export class Flow {
       this.data.customerId = request.customer_id;
       this.applyEnrichment(checked.items);
       this.ctx.note(`corrected by ${by}`);
-      await this.ctx.moveTo(this.data.payment ? 'FORWARDING' : 'AWAITING_PAYMENT');
+      await this.ctx.moveTo(this.data.payment ? this.afterPayment() : 'AWAITING_PAYMENT');
       return { accepted: true, record: this.ctx.record() };
     } finally {
       this.closer.correctionInProgress = false;

@@ -24,6 +24,7 @@ function orderActivities(stepRetryBudgetMs: number) {
     localPim: proxyLocalActivities<OrderActivities>(local.pim),
     payment: proxyActivities<OrderActivities>(steps.payment),
     confirmation: proxyLocalActivities<OrderActivities>(local.confirmation),
+    risk: proxyLocalActivities<OrderActivities>(local.risk),
     fulfillment: proxyActivities<OrderActivities>(steps.fulfillment),
     dashboard: proxyLocalActivities<OrderActivities>(LOCAL_STORE_WRITE),
     closedDashboard: proxyActivities<OrderActivities>(ACTIVITY_OPTIONS.dashboard),
@@ -36,7 +37,7 @@ export type OrderActivityProxies = ReturnType<typeof orderActivities>;
 /** The step name a refused store write parks under. */
 export const STORE_WRITE = 'store write';
 /** The steps of the flow itself (flow.ts), by the names they park under. */
-export const FLOW_STEPS = ['validation', 'enrichment'] as const;
+export const FLOW_STEPS = ['validation', 'enrichment', 'risk assessment'] as const;
 
 export class OrderContext {
   readonly acts: OrderActivityProxies;

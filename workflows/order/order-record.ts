@@ -59,6 +59,14 @@ export interface OrderData {
   customerId: string | null;
   /** The customer's e-mail as the gateway sealed it under their own data key (src/pii); never in clear here. */
   sealedEmail: string | null;
+  /**
+   * Whether this order takes the risk step: fixed in its first workflow task by patched('risk-collection'), so an
+   * order started before the release finishes on the path it started on (docs/versioning.md). Absent = false.
+   */
+  collectsRisk?: boolean;
+  /** The Risk API's answer, once asked; then the agent's decision on a review. */
+  risk?: { decision: 'approve' | 'review' | 'reject'; score: number; reasons: string[] } | null;
+  riskDecision?: { decision: 'approve' | 'reject'; agent: string; note: string } | null;
   submission: { order: SubmittedOrder; arrivedAt: number } | null;
   items: DashboardItem[];
   enrichedItems: EnrichedItem[] | null;

@@ -8,9 +8,13 @@ export type Phase = Exclude<OrderStatus, 'PARKED'>;
 export const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
   AWAITING_ORDER: ['VALIDATING', 'CANCELLED', 'EXPIRED'],
   VALIDATING: ['ENRICHING', 'NEEDS_CORRECTION', 'CANCELLED', 'EXPIRED'],
-  ENRICHING: ['AWAITING_PAYMENT', 'FORWARDING', 'NEEDS_CORRECTION', 'CANCELLED', 'EXPIRED'],
-  NEEDS_CORRECTION: ['NEEDS_CORRECTION', 'AWAITING_PAYMENT', 'FORWARDING', 'CANCELLED', 'EXPIRED'],
-  AWAITING_PAYMENT: ['FORWARDING', 'CANCELLED', 'EXPIRED'],
+  ENRICHING: ['AWAITING_PAYMENT', 'ASSESSING_RISK', 'FORWARDING', 'NEEDS_CORRECTION', 'CANCELLED', 'EXPIRED'],
+  NEEDS_CORRECTION: ['NEEDS_CORRECTION', 'AWAITING_PAYMENT', 'ASSESSING_RISK', 'FORWARDING', 'CANCELLED', 'EXPIRED'],
+  AWAITING_PAYMENT: ['ASSESSING_RISK', 'FORWARDING', 'CANCELLED', 'EXPIRED'],
+  // vNext (patched 'risk-collection'): a paid, enriched order is assessed before forwarding; a review waits for an
+  // agent; a rejection is a cancel with the capture refunded. Orders started before the release go straight on.
+  ASSESSING_RISK: ['FORWARDING', 'RISK_REVIEW', 'CANCELLED', 'EXPIRED'],
+  RISK_REVIEW: ['FORWARDING', 'CANCELLED', 'EXPIRED'],
   // Once publishing has started the message may be on Kafka: nothing but FORWARDED may follow (docs/order-lifecycle.md).
   FORWARDING: ['FORWARDED'],
   FORWARDED: [],
@@ -19,7 +23,7 @@ export const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
 };
 
 /** Phases in which the order waits for the outside world (a webhook, a support agent, a capture). */
-export const WAITING_PHASES: readonly Phase[] = ['AWAITING_ORDER', 'NEEDS_CORRECTION', 'AWAITING_PAYMENT'];
+export const WAITING_PHASES: readonly Phase[] = ['AWAITING_ORDER', 'NEEDS_CORRECTION', 'AWAITING_PAYMENT', 'RISK_REVIEW'];
 
 export function canMove(from: Phase, to: Phase): boolean {
   return TRANSITIONS[from].includes(to);

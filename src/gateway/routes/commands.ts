@@ -1,7 +1,7 @@
 // Commands on one order (cancel; support correction and retry), each a Temporal Update answered by the workflow.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CancelRequest, CorrectionRequest, Id, PublicRecord, RetryRequest, ValidationError } from '../../../contracts';
+import { CancelRequest, CorrectionRequest, Id, PublicRecord, RetryRequest, RiskDecisionRequest, ValidationError } from '../../../contracts';
 import { OrderCommandError, type OrderCommands } from '../../temporal/order-commands';
 import { requireBearer } from '../hooks/require-bearer';
 import { HttpProblem, ProblemBody, problemBody, problems } from '../problem';
@@ -91,5 +91,19 @@ export const commandRoutes: FastifyPluginAsyncZod<CommandRouteOptions> = async (
       },
     },
     async (request) => command(() => opts.commands.retryParked(request.params.order_id, request.body ?? {})),
+  );
+
+  app.post(
+    '/v1/support/orders/:order_id/risk-decision',
+    {
+      schema: {
+        tags: ['support'],
+        summary: 'Decide on an order in RISK_REVIEW (vNext): approve forwards it, reject cancels it and refunds the capture',
+        params: OrderIdParams,
+        body: RiskDecisionRequest,
+        response: { 200: PublicRecord, ...errors },
+      },
+    },
+    async (request) => command(() => opts.commands.decideRisk(request.params.order_id, request.body)),
   );
 };
