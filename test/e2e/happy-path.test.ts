@@ -82,7 +82,7 @@ describe('one order from webhook to Kafka on the real stack', () => {
 
     const record = await forwardedRecord(orderId);
     const statuses = record.history.map((h) => h.status).filter((s, i, all) => s !== all[i - 1]);
-    expect(statuses).toEqual(['AWAITING_ORDER', 'VALIDATING', 'ENRICHING', 'FORWARDING', 'FORWARDED']);
+    expect(statuses).toEqual(['AWAITING_ORDER', 'VALIDATING', 'ENRICHING', 'ASSESSING_RISK', 'FORWARDING', 'FORWARDED']);
     expect(record.history).toContainEqual(expect.objectContaining({ status: 'AWAITING_ORDER', reason: `capture rrn-${orderId} confirmed` }));
     await vi.waitFor(() => expect(topic.forKey(orderId).map((m) => m.value)).toEqual([expectedMessage(orderId)]), { timeout: 30_000 });
   });

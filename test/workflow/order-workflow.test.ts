@@ -32,7 +32,7 @@ describe('happy path', () => {
       // One write per change someone can see: where the order rested, and the forwarding (FORWARDING with the
       // payment, then FORWARDED). The phases it only passed through are on the record's history all the same.
       expect(distinctStatuses(fakes)).toEqual(['VALIDATING', 'AWAITING_PAYMENT', 'FORWARDING', 'FORWARDED']);
-      expect(statusesOnRecord(fakes)).toEqual(['VALIDATING', 'ENRICHING', 'AWAITING_PAYMENT', 'FORWARDING', 'FORWARDED']);
+      expect(statusesOnRecord(fakes)).toEqual(['VALIDATING', 'ENRICHING', 'AWAITING_PAYMENT', 'ASSESSING_RISK', 'FORWARDING', 'FORWARDED']);
       // Revisions count up by one from the run's start time in ms × 1000: they cannot collide with another run's.
       const revisions = fakes.log.saved.map((s) => s.revision).sort((a, b) => a - b);
       const runStart = (await handle.describe()).startTime.getTime();
@@ -55,7 +55,7 @@ describe('happy path', () => {
       expect(await handle.result()).toEqual({ status: 'FORWARDED', orderId });
       expect(fakes.log.published).toHaveLength(1);
       expect(distinctStatuses(fakes)).toEqual(['AWAITING_ORDER', 'VALIDATING', 'FORWARDING', 'FORWARDED']);
-      expect(statusesOnRecord(fakes)).toEqual(['AWAITING_ORDER', 'VALIDATING', 'ENRICHING', 'FORWARDING', 'FORWARDED']);
+      expect(statusesOnRecord(fakes)).toEqual(['AWAITING_ORDER', 'VALIDATING', 'ENRICHING', 'ASSESSING_RISK', 'FORWARDING', 'FORWARDED']);
     });
   });
 
