@@ -80,6 +80,8 @@ export const decideRisk = defineUpdate<DashboardRecord, [RiskDecisionRequest]>('
 
 /** The patch of the release that added the risk step (docs/versioning.md): orders started before it never take it. */
 export const RISK_COLLECTION_PATCH = 'risk-collection';
+/** An operator's retry resumes the parked steps after its own record write, not alongside it (order-workflow.ts). */
+export const RETRY_AFTER_ITS_WRITE_PATCH = 'retry-after-its-write';
 
 export const OrderStatusAttribute = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const CustomerIdAttribute = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);

@@ -19,6 +19,7 @@ import {
   getOrderState,
   paymentCaptureReceived,
   retryParkedSteps,
+  RETRY_AFTER_ITS_WRITE_PATCH,
   RISK_COLLECTION_PATCH,
 } from '../contracts/temporal';
 import { rejection, RejectionType } from '../contracts/errors';
@@ -115,8 +116,18 @@ function validateRetry(ctx: OrderContext): void {
 }
 
 async function retryParked(ctx: OrderContext) {
-  ctx.parking.retryAllNow();
+  if (!patched(RETRY_AFTER_ITS_WRITE_PATCH)) {
+    ctx.parking.retryAllNow();
+    ctx.note('parked steps retried by an operator');
+    await ctx.persist();
+    return ctx.record();
+  }
+  // The steps resume only once the write that unparks them is done. Released at once, a quick step's local activity
+  // could finish in the same task as this write; replay then resolves both together and may issue the step's next
+  // command before this Update's answer, the other way round from the live run (a non-determinism error).
+  const resume = ctx.parking.releaseAll();
   ctx.note('parked steps retried by an operator');
   await ctx.persist();
+  resume();
   return ctx.record();
 }

@@ -44,6 +44,18 @@ export class ParkingLot {
   }
 
   /** Operator retry: every parked step runs again now; until it fails again, it no longer shows as parked. */
+  /**
+   * Takes every parked step off the list (the record then shows none) and returns what lets them run again: the
+   * caller writes the record first, so the steps' own activities start only after that write completed.
+   */
+  releaseAll(): () => void {
+    const released = [...this.parked.values()];
+    this.parked.clear();
+    return () => {
+      for (const parked of released) parked.retryNow = true;
+    };
+  }
+
   retryAllNow(): void {
     for (const [id, parked] of this.parked) {
       parked.retryNow = true;
