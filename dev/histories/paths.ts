@@ -15,6 +15,12 @@ export interface PathWorld {
   windows: { paymentCaptureWindowMs: number; orderTtlMs: number };
   /** Makes order ids unique to this recording: `ord-<path>-<tag>`. */
   tag: string;
+  /**
+   * Order ids the Risk API answers 503 for while they are in this set: an outage for those assessments only (the
+   * recorder's gate in front of the independent Risk fake), so one path's outage does not reach the paths running
+   * beside it, as the fake's global riskDown would.
+   */
+  riskOutage: Set<string>;
 }
 
 /** What a path left behind, for the recorder to check and to write. */
@@ -116,6 +122,17 @@ function seed(world: PathWorld, name: string, options: { commerceQuantity?: numb
   const postCapture = async (body: unknown = capture) => expectHttp(`payment capture of ${orderId}`, await world.gateway.postPayment(body), 202);
   return { orderId, webhook, capture, email, postWebhook, postCapture };
 }
+
+function assessmentsOf(world: PathWorld, orderId: string): number {
+  return world.apis.assessments.filter((a) => a.order_id === orderId).length;
+}
+
+function expectAssessments(world: PathWorld, orderId: string, count: number): void {
+  const n = assessmentsOf(world, orderId);
+  if (n !== count) throw new PathError(`order ${orderId}: the Risk API was asked ${n} times, expected ${count}`);
+}
+
+const noted = (prefix: string) => (r: RecordView) => r.history.some((h) => h.reason?.startsWith(prefix) === true);
 
 function refundsOf(world: PathWorld, rrn: string): number {
   return world.apis.refunds.filter((r) => r.rrn === rrn).length;
@@ -362,6 +379,88 @@ export const ORDER_PATHS: readonly OrderPath[] = [
         continuesAsNew: true,
         notes: [`${sent} rejected captures sent in ${((Date.now() - started) / 1000).toFixed(1)} s before the run continued as new`],
       };
+    },
+  },  // ---- vNext (release 2026-12-risk): the risk step, patched('risk-collection'), contract §10 -----------------------
+  {
+    name: 'risk-approved',
+    summary: 'v2 webhook, capture; the Risk API approves → FORWARDED',
+    async run(world) {
+      const o = seed(world, 'risk-approved', { email: true });
+      world.apis.riskDecisions.set(o.orderId, 'approve');
+      await o.postWebhook();
+      await recordOf(world, o.orderId, 'AWAITING_PAYMENT', inStatus('AWAITING_PAYMENT'));
+      await o.postCapture();
+      await recordOf(world, o.orderId, 'FORWARDED', inStatus('FORWARDED'));
+      expectAssessments(world, o.orderId, 1);
+      return { orderId: o.orderId, expected: 'FORWARDED', notes: ['assessed once: approve'] };
+    },
+  },
+  {
+    name: 'risk-review-approved',
+    summary: 'capture, webhook; the Risk API answers review → RISK_REVIEW; an agent approves (risk-decision 200) → FORWARDED',
+    async run(world) {
+      const o = seed(world, 'risk-review-approved', { email: true });
+      world.apis.riskDecisions.set(o.orderId, 'review');
+      await o.postWebhook();
+      await o.postCapture();
+      await recordOf(world, o.orderId, 'RISK_REVIEW', inStatus('RISK_REVIEW'));
+      const decided = await world.gateway.support(`/v1/support/orders/${o.orderId}/risk-decision`, { decision: 'approve', agent: 'agent-rita', note: 'called the customer' });
+      expectHttp('the approval', decided, 200);
+      await recordOf(world, o.orderId, 'FORWARDED with the approval on its history', (r) => r.status === 'FORWARDED' && noted('risk approved by agent-rita')(r));
+      expectAssessments(world, o.orderId, 1);
+      return { orderId: o.orderId, expected: 'FORWARDED', notes: ['assessed once: review', 'risk-decision approve answered 200'] };
+    },
+  },
+  {
+    name: 'risk-review-rejected',
+    summary: 'webhook, capture; review → RISK_REVIEW; an agent rejects (risk-decision 200) → CANCELLED risk_rejected, capture refunded',
+    async run(world) {
+      const o = seed(world, 'risk-review-rejected');
+      world.apis.riskDecisions.set(o.orderId, 'review');
+      await o.postWebhook();
+      await recordOf(world, o.orderId, 'AWAITING_PAYMENT', inStatus('AWAITING_PAYMENT'));
+      await o.postCapture();
+      await recordOf(world, o.orderId, 'RISK_REVIEW', inStatus('RISK_REVIEW'));
+      const decided = await world.gateway.support(`/v1/support/orders/${o.orderId}/risk-decision`, { decision: 'reject', agent: 'agent-rita', note: 'card reported stolen' });
+      expectHttp('the rejection', decided, 200);
+      await recordOf(world, o.orderId, 'CANCELLED', inStatus('CANCELLED'));
+      await refunded(world, o.capture.rrn);
+      expectAssessments(world, o.orderId, 1);
+      return { orderId: o.orderId, expected: 'CANCELLED', expectedReason: 'risk_rejected', notes: ['assessed once: review', 'risk-decision reject answered 200', 'refunded once'] };
+    },
+  },
+  {
+    name: 'risk-rejected',
+    summary: 'webhook, capture; the Risk API rejects → CANCELLED risk_rejected, capture refunded',
+    async run(world) {
+      const o = seed(world, 'risk-rejected', { email: true });
+      world.apis.riskDecisions.set(o.orderId, 'reject');
+      await o.postWebhook();
+      await recordOf(world, o.orderId, 'AWAITING_PAYMENT', inStatus('AWAITING_PAYMENT'));
+      await o.postCapture();
+      await recordOf(world, o.orderId, 'CANCELLED', inStatus('CANCELLED'));
+      await refunded(world, o.capture.rrn);
+      expectAssessments(world, o.orderId, 1);
+      return { orderId: o.orderId, expected: 'CANCELLED', expectedReason: 'risk_rejected', notes: ['assessed once: reject', 'refunded once'] };
+    },
+  },
+  {
+    name: 'risk-api-down-parked-then-retried',
+    summary: 'the Risk API answers 503 past STEP_RETRY_BUDGET → PARKED; the API back, operator retry → assessed, approve → FORWARDED',
+    async run(world) {
+      const o = seed(world, 'risk-api-down-parked-then-retried', { email: true });
+      world.apis.riskDecisions.set(o.orderId, 'approve');
+      world.riskOutage.add(o.orderId);
+      await o.postCapture();
+      await o.postWebhook();
+      const parked = await recordOf(world, o.orderId, 'PARKED', inStatus('PARKED'));
+      expectAssessments(world, o.orderId, 0);
+      world.riskOutage.delete(o.orderId);
+      const retried = await world.gateway.support(`/v1/support/orders/${o.orderId}/retry`, { agent: 'ops-olga', note: 'Risk API is back' });
+      expectHttp('the operator retry', retried, 200);
+      await recordOf(world, o.orderId, 'FORWARDED', inStatus('FORWARDED'));
+      expectAssessments(world, o.orderId, 1);
+      return { orderId: o.orderId, expected: 'FORWARDED', notes: [`parked: ${parked.status_reason ?? ''}`, 'retry answered 200', 'assessed once after the retry'] };
     },
   },
 ];

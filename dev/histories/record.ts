@@ -4,6 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -198,6 +200,8 @@ function recordingNotes(release: string, results: PathResult[], meta: { serverVe
     `- windows: PAYMENT_CAPTURE_WINDOW ${WINDOWS.PAYMENT_CAPTURE_WINDOW}, ORDER_TTL ${WINDOWS.ORDER_TTL}, STEP_RETRY_BUDGET ${WINDOWS.STEP_RETRY_BUDGET}` +
       ' (two deadlines, so an order paid before its webhook starts a second timer: one event more than with equal windows)',
     "- payloads: encrypted with the dev key (`DEV_PII_KEY`, id `dev-1`, src/pii/keyring.ts); e-mails are @example.test",
+    '- external APIs: the independent fakes of test/helpers/independent-apis.ts (the Risk API decides per order; the ' +
+      "risk-api-down path's outage is the recorder's per-order 503 gate in front of it)",
     '',
     '| path | file | workflow | events | bytes | how it ended |',
     '|---|---|---|---|---|---|',
@@ -208,6 +212,44 @@ function recordingNotes(release: string, results: PathResult[], meta: { serverVe
     ...results.map((r) => `- **${r.path.name}**: ${r.path.summary}.${r.outcome.notes.length ? ` ${r.outcome.notes.join('; ')}.` : ''}`),
     '',
   ].join('\n');
+}
+
+/**
+ * The Risk API as the stack sees it: the independent Risk fake, behind a gate that answers 503 for the order ids in
+ * `outage` (the risk-api-down path) and passes everything else through unchanged.
+ */
+async function startRiskGate(riskUrl: string, outage: Set<string>): Promise<{ url: string; stop(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks);
+      let orderId: unknown;
+      try {
+        orderId = (JSON.parse(body.toString() || '{}') as { order_id?: unknown }).order_id;
+      } catch {
+        orderId = undefined;
+      }
+      if (typeof orderId === 'string' && outage.has(orderId)) {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'maintenance (recorder outage)' }));
+        return;
+      }
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+      const upstream = await fetch(`${riskUrl}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(body.length ? { body } : {}) });
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'risk gate failure' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 export async function recordHistories(release: string, say: (line: string) => void, signal?: AbortSignal): Promise<void> {
@@ -232,6 +274,9 @@ export async function recordHistories(release: string, say: (line: string) => vo
       const apis: IndependentApis = await startIndependentApis();
       await own(() => apis.stop());
       seedCatalogue(apis);
+      const riskOutage = new Set<string>();
+      const riskGate = await startRiskGate(apis.urls.risk, riskOutage);
+      await own(() => riskGate.stop());
 
       const temporalPort = await freeLoopbackPort();
       const temporal: TemporalDevServer = await startTemporalDevServer({
@@ -253,8 +298,9 @@ export async function recordHistories(release: string, say: (line: string) => vo
           COMMERCE_API_URL: apis.urls.commerce,
           PIM_API_URL: apis.urls.pim,
           PAYMENT_API_URL: apis.urls.payment,
-          // Set, so that npm start runs no simulator on its fixed port: nothing of the recorded release calls it.
-          RISK_API_URL: 'http://127.0.0.1:9',
+          // The independent Risk fake (decisions per order), through the recorder's per-order outage gate; set, so that
+          // npm start runs no Risk simulator of its own.
+          RISK_API_URL: riskGate.url,
           COMMERCE_WEBHOOK_SECRET: SECRETS.commerce,
           PAYMENT_WEBHOOK_SECRET: SECRETS.payment,
           SUPPORT_API_TOKEN: SECRETS.support,
@@ -282,6 +328,7 @@ export async function recordHistories(release: string, say: (line: string) => vo
         temporal: client,
         windows: WINDOW_MS,
         tag: Date.now().toString(36),
+        riskOutage,
       };
 
       const ran = Date.now();
