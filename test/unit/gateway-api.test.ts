@@ -91,6 +91,8 @@ describe('OpenAPI at /docs', () => {
         '/v1/support/orders',
         '/v1/support/orders/{order_id}/correction',
         '/v1/support/orders/{order_id}/retry',
+        // Contract §10 (vNext): an agent's decision on an order in RISK_REVIEW.
+        '/v1/support/orders/{order_id}/risk-decision',
         '/v1/webhooks/commerce',
         '/v1/webhooks/payments',
         // Contract §9: the Web UI's codec server.

@@ -51,6 +51,12 @@ export class Flow {
         case 'NEEDS_CORRECTION':
           // The correction Update moves the order on once an agent's correction passes.
           await condition(() => this.data.phase !== 'NEEDS_CORRECTION');
+          // A corrected paid order goes on to the risk assessment, a local activity: it starts only once the
+          // correction's own write has landed (correctionInProgress is cleared after it). Started at once, both local
+          // activities could finish in the same task; replay then resolves them together and may issue the publish
+          // before the Update's answer, the other way round from the live run (a non-determinism error). Orders
+          // started before the release (collectsRisk false) forward at once, as they always did.
+          if (this.data.collectsRisk) await condition(() => !this.closer.correctionInProgress);
           break;
         case 'AWAITING_PAYMENT':
           await condition(() => this.data.payment !== null);

@@ -54,7 +54,7 @@ export class OrderContext {
       // A store write the store refuses cannot record its own parking: the search attribute and the metric show it.
       if (step === STORE_WRITE) this.showAttributes();
       else await this.persist();
-    }, { orderId: data.orderId });
+    }, { orderId: data.orderId }, () => this.data.collectsRisk === true);
   }
 
   /**

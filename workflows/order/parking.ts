@@ -24,10 +24,17 @@ export class ParkingLot {
   private readonly parked = new Map<number, Parked>();
   private sequence = 0;
 
-  /** `changed` makes a park or an unpark of `step` visible (the order's record); `context` tags the log lines. */
+  /**
+   * `changed` makes a park or an unpark of `step` visible (the order's record); `context` tags the log lines.
+   * `forgetsCancelledWaits`: whether a step cancelled while it waits for its next retry (the order closed with it
+   * parked, e.g. expired) is taken off the list. True for orders of the risk release (collectsRisk): listed for ever,
+   * it kept the closed order's run from completing and showed on its record as parked. Orders started before keep the
+   * behaviour they started with (their command sequence is unchanged).
+   */
   constructor(
     private readonly changed: (event: string, step: string) => Promise<void>,
     private readonly context: Record<string, string>,
+    private readonly forgetsCancelledWaits: () => boolean = () => false,
   ) {}
 
   get steps(): ParkedStep[] {
@@ -88,7 +95,13 @@ export class ParkingLot {
           log.error('step parked after exhausting its retries', { ...this.context, step: name, error });
           await this.changed(`${name} parked: ${error}`, name);
         }
-        await condition(() => entry.retryNow, wait);
+        try {
+          await condition(() => entry.retryNow, wait);
+        } catch (err) {
+          // Cancelled between two retries (the order closed): this step will never resume.
+          if (isCancellation(err) && this.forgetsCancelledWaits()) this.parked.delete(id);
+          throw err;
+        }
         wait = entry.retryNow ? PARKED_RETRY_FIRST_MS : Math.min(wait * 2, PARKED_RETRY_MAX_MS);
       }
     }
