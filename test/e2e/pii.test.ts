@@ -117,7 +117,8 @@ describe('the customer e-mail (contract §9)', () => {
     const encoded = ourPayloads(history);
     for (const { payload } of found.filter((p) => isCoreMarkerNote(p.at))) {
       const note = JSON.parse(text(payload.data)) as Record<string, unknown>;
-      expect(Object.keys(note).every((k) => ['seq', 'attempt', 'activity_id', 'activity_type', 'complete_time', 'backoff', 'original_schedule_time'].includes(k)), JSON.stringify(note)).toBe(true);
+      const coreFields = ['seq', 'attempt', 'activity_id', 'activity_type', 'complete_time', 'backoff', 'original_schedule_time', 'id', 'deprecated'];
+      expect(Object.keys(note).every((k) => coreFields.includes(k)), JSON.stringify(note)).toBe(true);
     }
     expect(found.filter((p) => p.at.includes('.markerRecordedEventAttributes.details.result.')).length).toBeGreaterThan(0);
     expect(encoded.length).toBeGreaterThanOrEqual(5);

@@ -51,10 +51,12 @@ export function payloadsIn(value: unknown, at = '', found: FoundPayload[] = []):
 /** Search attributes are indexed by the server, so no codec touches them. */
 export const isSearchAttribute = (at: string): boolean => at.includes('.searchAttributes.indexedFields.');
 /**
- * The SDK core's own note of a local activity (seq, attempt, id, type, times) is written by core as json/plain, past
- * any codec; the activity's result beside it is ours, and encoded.
+ * The SDK core's own notes in marker events are written by core as json/plain, past any codec: a local activity's
+ * (seq, attempt, id, type, times: `details.data`; its result beside it is ours, and encoded) and a patch's (its id
+ * and whether it is deprecated: `details.patch-data`).
  */
-export const isCoreMarkerNote = (at: string): boolean => at.includes('.markerRecordedEventAttributes.details.data.');
+export const isCoreMarkerNote = (at: string): boolean =>
+  at.includes('.markerRecordedEventAttributes.details.data.') || at.includes('.markerRecordedEventAttributes.details.patch-data.');
 
 /** The payloads of ours in the history (what the codec must have sealed), in history order. */
 export function ourPayloads(history: temporal.api.history.v1.IHistory): FoundPayload[] {
