@@ -179,6 +179,7 @@ function envFor(e: ServiceEnv, port: number, extra: Record<string, string>): Nod
     COMMERCE_API_URL: e.apis.commerce,
     PIM_API_URL: e.apis.pim,
     PAYMENT_API_URL: e.apis.payment,
+    RISK_API_URL: e.apis.risk,
     COMMERCE_API_RPS: String(e.commerceApiRps),
     COMMERCE_WEBHOOK_SECRET: e.secrets.commerceWebhook,
     PAYMENT_WEBHOOK_SECRET: e.secrets.paymentWebhook,

@@ -1,4 +1,4 @@
-// Fakes of the three external APIs for the e2e benchmark (contract §5, the shapes of dev/simulators/*), answering at
+// Fakes of the external APIs for the e2e benchmark (contract §5 and §10's Risk API, the shapes of dev/simulators/*), answering at
 // once, never throttling, and stateless: every answer is derived from the id in the path, so any bench order id is
 // known to all three — the Commerce App holds exactly the order its webhook describes (commercePayload), PIM knows
 // every item, and the Payment API shows `benchRrn(orderId)` captured for that order and BENCH_AMOUNT_CENTS.
@@ -9,9 +9,9 @@ import { BENCH_AMOUNT_CENTS, commercePayload } from './workloads';
 const PLACED_AT = '2026-11-20T09:00:00.000Z';
 
 export interface FakeApis {
-  urls: { commerce: string; pim: string; payment: string };
+  urls: { commerce: string; pim: string; payment: string; risk: string };
   /** Requests answered per API (all routes), for the report. */
-  counts(): { commerce: number; pim: number; payment: number };
+  counts(): { commerce: number; pim: number; payment: number; risk: number };
   close(): Promise<void>;
 }
 
@@ -45,7 +45,7 @@ function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): P
 }
 
 export async function startFakeApis(): Promise<FakeApis> {
-  const counts = { commerce: 0, pim: 0, payment: 0 };
+  const counts = { commerce: 0, pim: 0, payment: 0, risk: 0 };
   const commerce = await listen((req, res) => {
     counts.commerce += 1;
     const orderId = req.method === 'GET' ? idAfter('/orders/', req.url) : undefined;
@@ -65,9 +65,15 @@ export async function startFakeApis(): Promise<FakeApis> {
     if (rrn === undefined || !rrn.startsWith('rrn-bench-')) return send(res, 404, { error: 'payment_not_found', message: 'no such payment' });
     return send(res, 200, { rrn, order_id: rrn.slice('rrn-'.length), amount_cents: BENCH_AMOUNT_CENTS, status: 'captured' });
   });
-  const servers = [commerce, pim, payment];
+  // Every bench order is approved: the risk step (vNext) runs on every order, as in production.
+  const risk = await listen((req, res) => {
+    counts.risk += 1;
+    if (req.method !== 'POST' || req.url !== '/assessments') return send(res, 404, { error: 'not_found', message: 'no such route' });
+    return send(res, 200, { decision: 'approve', score: 0.01, reasons: [] });
+  });
+  const servers = [commerce, pim, payment, risk];
   return {
-    urls: { commerce: commerce.url, pim: pim.url, payment: payment.url },
+    urls: { commerce: commerce.url, pim: pim.url, payment: payment.url, risk: risk.url },
     counts: () => ({ ...counts }),
     async close() {
       await Promise.all(
