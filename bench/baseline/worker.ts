@@ -10,6 +10,7 @@ import { createCommerceActivities } from '../../activities/commerce';
 import { createEnrichmentActivities } from '../../activities/enrichment';
 import { createFulfillmentActivities } from '../../activities/fulfillment';
 import { createPaymentActivities } from '../../activities/payment';
+import { encryptingDataConverter } from '../../src/pii/data-converter';
 import { runUntilSignal } from '../../src/process/lifecycle';
 import type { DashboardStore } from '../../src/store/dashboard-store';
 import { connectWorker } from '../../src/temporal/connection';
@@ -37,10 +38,14 @@ await runUntilSignal('worker', async (config, logger) => {
   const { deps } = owned;
   const connection = await connectWorker(config);
   const namespace = config.temporal.namespace;
+  // The payload codec of the service's clients and workers (contract §9): the baseline's gateway starts its orders
+  // through the same encrypting client, and both paths pay the same codec, so the comparison stays the workflow's.
+  const dataConverter = encryptingDataConverter(config.pii.keyring);
   const orders = await Worker.create({
     connection,
     namespace,
     taskQueue: BASELINE_TASK_QUEUES.orders,
+    dataConverter,
     workflowsPath: WORKFLOWS_PATH,
     // The service's cache size, so both hold the same number of orders in memory.
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
@@ -59,6 +64,7 @@ await runUntilSignal('worker', async (config, logger) => {
     connection,
     namespace,
     taskQueue: BASELINE_TASK_QUEUES.commerce,
+    dataConverter,
     activities: createCommerceActivities({ commerce: deps.commerce }),
     maxTaskQueueActivitiesPerSecond: config.commerceApiRps,
   });
