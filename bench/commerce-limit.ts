@@ -19,6 +19,7 @@ import { startTemporalDevServer, type TemporalDevServer } from '../dev/stack/tem
 import { loadConfig, type Config } from '../src/config';
 import { createLogger } from '../src/logger';
 import { openDashboardStore, type DashboardStore } from '../src/store/dashboard-store';
+import { encryptingDataConverter } from '../src/pii/data-converter';
 import { connectClient } from '../src/temporal/connection';
 import { createTemporalOrderEvents } from '../src/temporal/order-events';
 import { COMMERCE_DISPATCH_SHARE, describeCommerceQueueRateLimit } from '../src/worker/commerce-rate-limit';
@@ -262,6 +263,8 @@ async function runLimit(s: RunShared, limit: number): Promise<LimitResult> {
       namespace: 'default',
       taskQueue: TASK_QUEUES.orders,
       workflowBundle: s.bundle,
+      // The service's payload codec: the orders are started through the service's encrypting client.
+      dataConverter: encryptingDataConverter(config.pii.keyring),
       activities: createOrderActivities(owned.deps),
     });
     await ordersOnly.runUntil(async () => {

@@ -12,6 +12,8 @@ import { SEARCH_ATTRIBUTES, TASK_QUEUES } from '../../contracts';
 import { freeLoopbackPort } from '../../dev/stack/free-port';
 import { startKafkaBroker, type KafkaBroker } from '../../dev/stack/kafka-broker';
 import { spawnManaged, waitUntilReady, type ManagedProcess } from '../../dev/stack/processes';
+import { encryptingDataConverter } from '../../src/pii/data-converter';
+import { DEV_PII_KEY, parseKeyring } from '../../src/pii/keyring';
 import { WORKER_NODE_ARGS } from '../../src/worker/node-args';
 import { startTemporalDevServer, type TemporalDevServer } from '../../dev/stack/temporal-dev-server';
 import { BASELINE_TASK_QUEUES } from '../baseline/names';
@@ -133,8 +135,9 @@ export async function startKafka(workDir: string, log: (m: string) => void): Pro
   });
 }
 
+/** A client that reads what the bench's services wrote: they run on the dev key (PII_ENCRYPTION_KEYS unset). */
 export async function connectBenchClient(address: string): Promise<Client> {
-  return new Client({ connection: await Connection.connect({ address }), namespace: 'default' });
+  return new Client({ connection: await Connection.connect({ address }), namespace: 'default', dataConverter: encryptingDataConverter(parseKeyring(DEV_PII_KEY)) });
 }
 
 // -------------------------------------------------------------------------------------------------------------------
