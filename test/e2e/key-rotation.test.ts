@@ -6,94 +6,57 @@
 //   3. `npm run pii -- rewrap`          the data keys leave the old key
 //   4. new      (the old key retired)   the e-mails still open; the histories under the old key no longer decode
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readTopic, type TopicReader } from '../helpers/fulfillment-topic';
-import { COMMERCE_V2_CONTENT_TYPE, gatewayClient, type GatewayClient } from '../helpers/gateway-client';
+import { COMMERCE_V2_CONTENT_TYPE } from '../helpers/gateway-client';
 import { startIndependentApis, type IndependentApis } from '../helpers/independent-apis';
-import { startLocalStack, type LocalStack } from '../helpers/local-stack';
+import { recordInStatus } from '../helpers/order-status';
 import { keyIdsOf, newPiiOrder, ourPayloads, rawHistory, runPiiCli, toWire, type PiiOrder } from '../helpers/pii-probes';
+import { restartableStack, type RestartableStack } from '../helpers/restartable-stack';
 
 const SECRETS = { commerce: 'rotation-commerce-secret', payment: 'rotation-payment-secret', support: 'rotation-support-token' };
 const CODEC_TOKEN = 'rotation-codec-token';
 const OLD = `old-2026-11:${randomBytes(32).toString('base64')}`;
 const NEW = `new-2026-12:${randomBytes(32).toString('base64')}`;
-const ORDER_TIMEOUT = { timeout: 90_000, interval: 250 };
 
 let apis: IndependentApis;
-let stack: LocalStack | undefined;
-let first: LocalStack | undefined;
-let gateway: GatewayClient;
-let temporal: Client | undefined;
+let run: RestartableStack;
 let topic: TopicReader | undefined;
 
 /** (Re)starts `npm start` with these keys, on the first stack's data dir and ports once there was one. */
 async function startWith(keys: string): Promise<void> {
-  await stopStack();
-  stack = await startLocalStack(
-    {
-      ...(first ? first.env : {}),
-      COMMERCE_API_URL: apis.urls.commerce,
-      PIM_API_URL: apis.urls.pim,
-      PAYMENT_API_URL: apis.urls.payment,
-      RISK_API_URL: apis.urls.risk,
-      COMMERCE_WEBHOOK_SECRET: SECRETS.commerce,
-      PAYMENT_WEBHOOK_SECRET: SECRETS.payment,
-      SUPPORT_API_TOKEN: SECRETS.support,
-      CODEC_API_TOKEN: CODEC_TOKEN,
-      PII_ENCRYPTION_KEYS: keys,
-    },
-    { keepDataDir: true, ...(first ? { dataDir: first.dataDir } : {}) },
-  );
-  first ??= stack;
-  gateway = gatewayClient(stack.gatewayUrl, SECRETS);
-  temporal = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }), namespace: 'default' });
-}
-
-async function stopStack(): Promise<void> {
-  await temporal?.connection.close();
-  temporal = undefined;
-  await stack?.stop();
-  stack = undefined;
+  await run.start({ CODEC_API_TOKEN: CODEC_TOKEN, PII_ENCRYPTION_KEYS: keys });
 }
 
 beforeAll(async () => {
   apis = await startIndependentApis();
+  run = restartableStack(apis, SECRETS);
 }, 60_000);
 
 afterAll(async () => {
   await topic?.stop();
-  await stopStack();
+  await run?.dispose();
   await apis?.stop();
-  if (first) await import('node:fs/promises').then((fs) => fs.rm(first!.dataDir, { recursive: true, force: true }));
 }, 120_000);
 
-async function statusIs(orderId: string, status: string): Promise<Record<string, unknown>> {
-  let body: Record<string, unknown> = {};
-  await vi.waitFor(async () => {
-    body = (await gateway.getOrder(orderId)).body as Record<string, unknown>;
-    expect(body.status).toBe(status);
-  }, ORDER_TIMEOUT);
-  return body;
-}
+const statusIs = (orderId: string, status: string) => recordInStatus(run.gateway, orderId, status);
 
 async function submit(order: PiiOrder): Promise<void> {
-  expect((await gateway.postCommerce(order.webhook, { contentType: COMMERCE_V2_CONTENT_TYPE })).status).toBe(202);
+  expect((await run.gateway.postCommerce(order.webhook, { contentType: COMMERCE_V2_CONTENT_TYPE })).status).toBe(202);
   await statusIs(order.orderId, 'AWAITING_PAYMENT');
 }
 
 async function payAndForward(order: PiiOrder): Promise<void> {
-  expect((await gateway.postPayment(order.capture)).status).toBe(202);
+  expect((await run.gateway.postPayment(order.capture)).status).toBe(202);
   expect((await statusIs(order.orderId, 'FORWARDED')).customer_email).toBe(order.email);
 }
 
 async function keyIds(order: PiiOrder): Promise<string[]> {
-  return keyIdsOf(await rawHistory(temporal!, order.orderId));
+  return keyIdsOf(await rawHistory(run.temporal, order.orderId));
 }
 
-
 async function pii(...args: string[]): Promise<string> {
-  const { code, output } = await runPiiCli(stack!.env, ...args);
+  const { code, output } = await runPiiCli(run.stack.env, ...args);
   expect(code, output).toBe(0);
   return output;
 }
@@ -126,7 +89,7 @@ it('rotates the master key while orders are in flight: none is lost, each decode
   await submit(fresh);
   await payAndForward(fresh);
   expect(new Set(await keyIds(fresh))).toEqual(new Set([NEW_ID]));
-  topic = await readTopic(stack!.kafkaBrokers, 'order-fulfillment');
+  topic = await readTopic(run.stack.kafkaBrokers, 'order-fulfillment');
   await topic.caughtUp();
   for (const order of [...inFlight, fresh]) expect(topic.forKey(order.orderId)).toHaveLength(1);
 
@@ -138,9 +101,9 @@ it('rotates the master key while orders are in flight: none is lost, each decode
   // 4. The old key retired. The e-mails still open (their data keys moved); a history written under the old key can no
   //    longer be decoded, which is why retiring waits for the orders to close and for the retention (docs/pii.md).
   await startWith(NEW);
-  for (const order of [...inFlight, fresh]) expect((await gateway.getOrder(order.orderId)).body).toMatchObject({ status: 'FORWARDED', customer_email: order.email });
-  const oldPayload = ourPayloads(await rawHistory(temporal!, inFlight[1]!.orderId))[0]!.payload;
-  const res = await fetch(`${stack!.gatewayUrl}/codec/decode`, {
+  for (const order of [...inFlight, fresh]) expect((await run.gateway.getOrder(order.orderId)).body).toMatchObject({ status: 'FORWARDED', customer_email: order.email });
+  const oldPayload = ourPayloads(await rawHistory(run.temporal, inFlight[1]!.orderId))[0]!.payload;
+  const res = await fetch(`${run.stack.gatewayUrl}/codec/decode`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${CODEC_TOKEN}` },
     body: JSON.stringify({

@@ -7,19 +7,19 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCustomerEmails } from '../../src/pii/customer-emails';
 import { parseKeyring } from '../../src/pii/keyring';
 import { createCustomerKeyStore } from '../../src/store/customer-key-store';
 import { openPgClient, type SqlClient } from '../../src/store/sql-client';
 import { bootE2eWorld, type E2eWorld } from '../helpers/e2e-stack';
 import { COMMERCE_V2_CONTENT_TYPE } from '../helpers/gateway-client';
+import { recordInStatus } from '../helpers/order-status';
 import { isCoreMarkerNote, isSearchAttribute, newPiiOrder, ourPayloads, payloadsIn, rawHistory, runPiiCli, text, toWire, type PiiOrder, type RawPayload } from '../helpers/pii-probes';
 
 const KEY_ID = 'e2e-2026-12';
 const KEY_MATERIAL = randomBytes(32).toString('base64');
 const CODEC_TOKEN = `codec-${randomBytes(8).toString('hex')}`;
-const ORDER_TIMEOUT = { timeout: 90_000, interval: 250 };
 
 let world: E2eWorld;
 let sql: SqlClient;
@@ -40,14 +40,7 @@ async function submit(order: PiiOrder): Promise<void> {
   expect((await world.gateway.postCommerce(order.webhook, { contentType: COMMERCE_V2_CONTENT_TYPE })).status).toBe(202);
 }
 
-async function statusIs(orderId: string, status: string): Promise<Record<string, unknown>> {
-  let body: Record<string, unknown> = {};
-  await vi.waitFor(async () => {
-    body = (await world.gateway.getOrder(orderId)).body as Record<string, unknown>;
-    expect(body.status).toBe(status);
-  }, ORDER_TIMEOUT);
-  return body;
-}
+const statusIs = (orderId: string, status: string) => recordInStatus(world.gateway, orderId, status);
 
 
 /** The commerce event the gateway signalled into the order, as the raw history holds it. */
