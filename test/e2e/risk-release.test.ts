@@ -7,95 +7,66 @@
 //   3. new orders take it: approve → FORWARDED, review → RISK_REVIEW → an agent approves, reject → CANCELLED + refund.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { commerceWebhook, paymentCapture, uniqueOrderId } from '../helpers/fixtures';
 import { readTopic, type TopicReader } from '../helpers/fulfillment-topic';
-import { COMMERCE_V2_CONTENT_TYPE, gatewayClient, type GatewayClient } from '../helpers/gateway-client';
+import { COMMERCE_V2_CONTENT_TYPE } from '../helpers/gateway-client';
 import { startIndependentApis, type IndependentApis } from '../helpers/independent-apis';
-import { startLocalStack, type LocalStack } from '../helpers/local-stack';
+import { ORDER_WAIT, recordInStatus } from '../helpers/order-status';
 import { rawHistory, text } from '../helpers/pii-probes';
+import { restartableStack, type RestartableStack } from '../helpers/restartable-stack';
 
 /** The release in production: its histories are test/replay/histories/2026-12-pii/. */
 const OLD_RELEASE_COMMIT = '041d8e7';
 const RISK_COLLECTION_PATCH = 'risk-collection';
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const SECRETS = { commerce: 'risk-release-commerce-secret', payment: 'risk-release-payment-secret', support: 'risk-release-support-token' };
-const ORDER_TIMEOUT = { timeout: 90_000, interval: 250 };
 
 let apis: IndependentApis;
-let stack: LocalStack | undefined;
-let first: LocalStack | undefined;
-let gateway: GatewayClient;
-let temporalClient: Client | undefined;
+let run: RestartableStack;
 let topic: TopicReader | undefined;
 let oldReleaseDir: string | undefined;
 let oldBundlePath: string;
 
 /**
  * The old release's workflow bundle, from git: workflows/ and contracts/ of its commit extracted inside the repo (so
- * webpack finds node_modules by walking up; .data/ is gitignored) and bundled as src/worker/bundle-workflows.ts does.
+ * webpack finds node_modules by walking up; .data/ is gitignored), bundled by the service's own bundler script.
  */
 async function buildOldReleaseBundle(): Promise<string> {
   oldReleaseDir = path.join(REPO_ROOT, '.data', `test-old-release-${randomBytes(4).toString('hex')}`);
   await mkdir(oldReleaseDir, { recursive: true });
   const archive = execFileSync('git', ['archive', OLD_RELEASE_COMMIT, 'workflows', 'contracts'], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 });
   execFileSync('tar', ['-x', '-C', oldReleaseDir], { input: archive });
-  const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(oldReleaseDir, 'workflows', 'index.ts'), logger: silent });
   const bundlePath = path.join(oldReleaseDir, 'workflow-bundle.js');
-  await writeFile(bundlePath, code);
+  execFileSync(process.execPath, ['--import', 'tsx', 'src/worker/bundle-workflows.ts', bundlePath, path.join(oldReleaseDir, 'workflows', 'index.ts')], { cwd: REPO_ROOT });
   return bundlePath;
 }
 
 /** (Re)starts `npm start`, on the first stack's data dir and ports once there was one. `bundle` '' = the current code. */
 async function startWith(bundle: string): Promise<void> {
-  await stopStack();
-  stack = await startLocalStack(
-    {
-      ...(first ? first.env : {}),
-      COMMERCE_API_URL: apis.urls.commerce,
-      PIM_API_URL: apis.urls.pim,
-      PAYMENT_API_URL: apis.urls.payment,
-      RISK_API_URL: apis.urls.risk,
-      COMMERCE_WEBHOOK_SECRET: SECRETS.commerce,
-      PAYMENT_WEBHOOK_SECRET: SECRETS.payment,
-      SUPPORT_API_TOKEN: SECRETS.support,
-      WORKFLOW_BUNDLE_PATH: bundle,
-      // Unversioned workers on the one task queue: the swap is the patch's job, not Worker Versioning's.
-      WORKER_DEPLOYMENT_NAME: '',
-      WORKER_BUILD_ID: '',
-    },
-    { keepDataDir: true, ...(first ? { dataDir: first.dataDir } : {}) },
-  );
-  first ??= stack;
-  gateway = gatewayClient(stack.gatewayUrl, SECRETS);
-  temporalClient = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }), namespace: 'default' });
-}
-
-async function stopStack(): Promise<void> {
-  await temporalClient?.connection.close();
-  temporalClient = undefined;
-  await stack?.stop();
-  stack = undefined;
+  await run.start({
+    WORKFLOW_BUNDLE_PATH: bundle,
+    // Unversioned workers on the one task queue: the swap is the patch's job, not Worker Versioning's.
+    WORKER_DEPLOYMENT_NAME: '',
+    WORKER_BUILD_ID: '',
+  });
 }
 
 beforeAll(async () => {
   apis = await startIndependentApis();
   apis.items.set('itm-tee-navy-m', { item_id: 'itm-tee-navy-m', sku_id: 'TEE-NAVY-M', brand_code: 'BRAND-A' });
   apis.items.set('itm-jeans-blue-32', { item_id: 'itm-jeans-blue-32', sku_id: 'JEANS-BLUE-32', brand_code: 'BRAND-B' });
+  run = restartableStack(apis, SECRETS);
   oldBundlePath = await buildOldReleaseBundle();
 }, 10 * 60_000);
 
 afterAll(async () => {
   await topic?.stop();
-  await stopStack();
+  await run?.dispose();
   await apis?.stop();
-  if (first) await rm(first.dataDir, { recursive: true, force: true });
   if (oldReleaseDir) await rm(oldReleaseDir, { recursive: true, force: true });
 }, 120_000);
 
@@ -119,11 +90,11 @@ function newOrder(prefix: string, risk: 'approve' | 'review' | 'reject', commerc
     orderId,
     rrn: capture.rrn,
     async postWebhook() {
-      const res = await gateway.postCommerce({ ...webhook, customer_email: `buyer.${orderId}@example.test` }, { contentType: COMMERCE_V2_CONTENT_TYPE });
+      const res = await run.gateway.postCommerce({ ...webhook, customer_email: `buyer.${orderId}@example.test` }, { contentType: COMMERCE_V2_CONTENT_TYPE });
       expect(res.status).toBe(202);
     },
     async postCapture() {
-      expect((await gateway.postPayment(capture)).status).toBe(202);
+      expect((await run.gateway.postPayment(capture)).status).toBe(202);
     },
   };
 }
@@ -134,17 +105,7 @@ interface RecordView {
   history: Array<{ status: string; reason?: string | null }>;
 }
 
-async function statusIs(orderId: string, status: string, also: (r: RecordView) => boolean = () => true): Promise<RecordView> {
-  let body = {} as RecordView;
-  await vi.waitFor(async () => {
-    const res = await gateway.getOrder(orderId);
-    expect(res.status).toBe(200);
-    body = res.body as RecordView;
-    expect(body.status).toBe(status);
-    expect(also(body)).toBe(true);
-  }, ORDER_TIMEOUT);
-  return body;
-}
+const statusIs = (orderId: string, status: string, also?: (r: RecordView) => boolean) => recordInStatus<RecordView>(run.gateway, orderId, status, also);
 
 const assessmentsOf = (orderId: string) => apis.assessments.filter((a) => a.order_id === orderId).length;
 const refundsOf = (rrn: string) => apis.refunds.filter((r) => r.rrn === rrn).length;
@@ -155,7 +116,7 @@ const capturedConfirmed = (rrn: string) => (r: RecordView) => r.history.some((h)
  * core writes them as json/plain `{"id": …, "deprecated": …}` under `patch-data`, past any codec.
  */
 async function patchMarkers(orderId: string): Promise<string[]> {
-  const history: temporal.api.history.v1.IHistory = await rawHistory(temporalClient!, orderId);
+  const history: temporal.api.history.v1.IHistory = await rawHistory(run.temporal, orderId);
   return (history.events ?? []).flatMap((e) => {
     const marker = e.markerRecordedEventAttributes;
     if (marker?.markerName !== 'core_patch') return [];
@@ -194,7 +155,7 @@ it('swaps the workers to the risk release mid-flight: the old orders finish with
   // 2. The old orders complete on the path they started on.
   await awaitingPaymentReview.postCapture();
   await awaitingPaymentReject.postCapture();
-  const corrected = await gateway.support(`/v1/support/orders/${paidNeedsCorrection.orderId}/correction`, {
+  const corrected = await run.gateway.support(`/v1/support/orders/${paidNeedsCorrection.orderId}/correction`, {
     customer_id: 'cus-007',
     order: { order_id: paidNeedsCorrection.orderId, items: [{ item_id: 'itm-tee-navy-m', quantity: 1 }, { item_id: 'itm-jeans-blue-32', quantity: 1 }] },
     note: 'checked with the customer',
@@ -226,24 +187,24 @@ it('swaps the workers to the risk release mid-flight: the old orders finish with
   await statusIs(approved.orderId, 'FORWARDED');
 
   await statusIs(reviewed.orderId, 'RISK_REVIEW');
-  const queue = await gateway.support('/v1/support/orders?status=RISK_REVIEW');
+  const queue = await run.gateway.support('/v1/support/orders?status=RISK_REVIEW');
   expect(queue.status).toBe(200);
   expect((queue.body as { orders: Array<{ order_id: string; status: string }> }).orders).toContainEqual(
     expect.objectContaining({ order_id: reviewed.orderId, status: 'RISK_REVIEW' }),
   );
   // A bad body is refused before the order is asked: 400, and it stays in review.
   for (const bad of [{ decision: 'maybe', agent: 'agent-rita' }, { decision: 'approve' }, {}]) {
-    expect((await gateway.support(`/v1/support/orders/${reviewed.orderId}/risk-decision`, bad)).status).toBe(400);
+    expect((await run.gateway.support(`/v1/support/orders/${reviewed.orderId}/risk-decision`, bad)).status).toBe(400);
   }
   await statusIs(reviewed.orderId, 'RISK_REVIEW');
-  const decided = await gateway.support(`/v1/support/orders/${reviewed.orderId}/risk-decision`, { decision: 'approve', agent: 'agent-rita', note: 'called the customer' });
+  const decided = await run.gateway.support(`/v1/support/orders/${reviewed.orderId}/risk-decision`, { decision: 'approve', agent: 'agent-rita', note: 'called the customer' });
   expect(decided.status, JSON.stringify(decided.body)).toBe(200);
   const approvedByAgent = await statusIs(reviewed.orderId, 'FORWARDED');
   expect(approvedByAgent.history.some((h) => h.reason?.includes('agent-rita') === true), JSON.stringify(approvedByAgent.history)).toBe(true);
 
   const cancelled = await statusIs(rejected.orderId, 'CANCELLED');
   expect(cancelled.status_reason).toBe('risk_rejected');
-  await vi.waitFor(() => expect(refundsOf(rejected.rrn)).toBe(1), ORDER_TIMEOUT);
+  await vi.waitFor(() => expect(refundsOf(rejected.rrn)).toBe(1), ORDER_WAIT);
 
   for (const order of [approved, reviewed, rejected]) {
     expect(assessmentsOf(order.orderId)).toBe(1);
@@ -254,12 +215,12 @@ it('swaps the workers to the risk release mid-flight: the old orders finish with
 
   // The decision route: 409 once the order is not in review, 404 for an unknown order.
   const again = { decision: 'approve', agent: 'agent-rita' };
-  expect((await gateway.support(`/v1/support/orders/${approved.orderId}/risk-decision`, again)).status).toBe(409);
-  expect((await gateway.support(`/v1/support/orders/${reviewed.orderId}/risk-decision`, again)).status).toBe(409);
-  expect((await gateway.support(`/v1/support/orders/${uniqueOrderId('ord-unknown')}/risk-decision`, again)).status).toBe(404);
+  expect((await run.gateway.support(`/v1/support/orders/${approved.orderId}/risk-decision`, again)).status).toBe(409);
+  expect((await run.gateway.support(`/v1/support/orders/${reviewed.orderId}/risk-decision`, again)).status).toBe(409);
+  expect((await run.gateway.support(`/v1/support/orders/${uniqueOrderId('ord-unknown')}/risk-decision`, again)).status).toBe(404);
 
   // Kafka: each FORWARDED order exactly once on the topic, the rejected one never.
-  topic = await readTopic(stack!.kafkaBrokers, 'order-fulfillment');
+  topic = await readTopic(run.stack.kafkaBrokers, 'order-fulfillment');
   await topic.caughtUp();
   for (const order of [...old, approved, reviewed]) expect(topic.forKey(order.orderId), order.orderId).toHaveLength(1);
   expect(topic.forKey(rejected.orderId)).toHaveLength(0);

@@ -43,9 +43,9 @@ export async function startTestDevServer(opts: { name: string; dynamicConfig?: R
   };
 }
 
-/** The real workflow bundle, built once per test file. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+/** The real workflow bundle (or that of another workflows module, e.g. a test's variant), built once per test file. */
+export function bundleWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
 }
 
 /** Runs `body` while a worker polls each task queue with the given stand-in activities; outside it nothing runs. */

@@ -9,7 +9,8 @@ import { commerceOrderReceived, getOrderState, orderWorkflowId, paymentCaptureRe
 import { OrderWorkflow } from '../../workflows';
 import { captureEvent, commerceEvent } from './fixtures';
 import { fakeActivities, type FakeBehaviour } from './fake-activities';
-import { bundleOrderWorkflows, createTimeSkippingEnv } from './workflow-env';
+import { bundleWorkflows } from './dev-server';
+import { createTimeSkippingEnv } from './workflow-env';
 
 export const MINUTE = 60_000;
 export const DAY = 24 * 60 * MINUTE;
@@ -22,7 +23,7 @@ export function useOrderWorkflowHarness() {
   let bundle: WorkflowBundleWithSourceMap;
 
   beforeAll(async () => {
-    bundle = await bundleOrderWorkflows();
+    bundle = await bundleWorkflows();
   });
   // A fresh time-skipping server per test (≈0.5 s): on the Java test server an Update leaves time skipping locked
   // (sdk-java #2283), so a later env.sleep would hang. Isolation also keeps one test's timers out of another's.

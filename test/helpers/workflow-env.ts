@@ -1,10 +1,8 @@
-// The one seam for workflow tests: a time-skipping Temporal test environment and a prebuilt workflow bundle.
+// The one seam for workflow tests: a time-skipping Temporal test environment (the bundle: dev-server.ts bundleWorkflows).
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../contracts';
 import { ensureTimeSkippingServer } from '../../dev/tools/time-skipping-server';
-import { WORKFLOWS_PATH } from '../../src/worker/create-workers';
 
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const executable = await ensureTimeSkippingServer((m) => process.stderr.write(`${m}\n`));
@@ -15,8 +13,4 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
     searchAttributes: Object.fromEntries(Object.keys(SEARCH_ATTRIBUTES).map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
   });
   return env;
-}
-
-export function bundleOrderWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
 }

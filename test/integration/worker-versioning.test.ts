@@ -4,12 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { workerDeploymentOptions } from '../../src/worker/create-workers';
-import { startTestDevServer, type TestDevServer } from '../helpers/dev-server';
+import { bundleWorkflows, startTestDevServer, type TestDevServer } from '../helpers/dev-server';
 import { proceedSignal, stageQuery, VERSIONED_WORKFLOW_TYPE, type VersionedResult } from './fixtures/versioned-shared';
 
 const { VersioningBehavior, PendingWorkflowTaskState, TaskQueueType, VersionDrainageStatus, WorkerDeploymentVersionStatus } = temporal.api.enums.v1;
@@ -29,7 +29,6 @@ const DRAINAGE_DYNAMIC_CONFIG = {
   'matching.wv.VersionDrainageStatusVisibilityGracePeriod': '1s',
 };
 
-const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 const fixture = (variant: BuildId): string => new URL(`./fixtures/versioned-${variant}.ts`, import.meta.url).pathname;
 
 let dev: TestDevServer;
@@ -38,8 +37,8 @@ const bundles = {} as Record<BuildId, WorkflowBundleWithSourceMap>;
 beforeAll(async () => {
   [dev, bundles.v1, bundles.v2] = await Promise.all([
     startTestDevServer({ name: 'worker-versioning', dynamicConfig: DRAINAGE_DYNAMIC_CONFIG }),
-    bundleWorkflowCode({ workflowsPath: fixture('v1'), logger: silent }),
-    bundleWorkflowCode({ workflowsPath: fixture('v2'), logger: silent }),
+    bundleWorkflows(fixture('v1')),
+    bundleWorkflows(fixture('v2')),
   ]);
 });
 

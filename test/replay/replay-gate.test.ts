@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type ReplayResult, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type ReplayResult, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -27,7 +27,6 @@ const NONDETERMINISTIC_WORKFLOWS = fileURLToPath(new URL('./fixtures/nondetermin
 const FILES = historyFiles();
 /** The histories were recorded with the committed dev key (payloads stay encrypted in the files). */
 const dataConverter = encryptingDataConverter(parseKeyring(DEV_PII_KEY));
-const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 
 function load(file: string): { workflowId: string; history: History } {
   const history = historyFromJson(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')));
@@ -54,7 +53,7 @@ let nondeterministic: Map<string, ReplayResult>;
 
 beforeAll(async () => {
   // One bundle per variant, built side by side.
-  const [real, changed] = await Promise.all([bundleWorkflows(), bundleWorkflowCode({ workflowsPath: NONDETERMINISTIC_WORKFLOWS, logger: silent })]);
+  const [real, changed] = await Promise.all([bundleWorkflows(), bundleWorkflows(NONDETERMINISTIC_WORKFLOWS)]);
   current = await replayAll(real, 'replay-gate');
   nondeterministic = await replayAll(changed, 'replay-gate-negative');
 });

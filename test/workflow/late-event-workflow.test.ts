@@ -9,13 +9,14 @@ import { LateEventWorkflow } from '../../workflows';
 import { PARKED_RETRY_FIRST_MS } from '../../workflows/order/parking';
 import { captureEvent, commerceEvent, uniqueOrderId } from '../helpers/fixtures';
 import { fakeActivities, type FakeBehaviour } from '../helpers/fake-activities';
-import { bundleOrderWorkflows, createTimeSkippingEnv } from '../helpers/workflow-env';
+import { bundleWorkflows } from '../helpers/dev-server';
+import { createTimeSkippingEnv } from '../helpers/workflow-env';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleOrderWorkflows()]);
+  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
 });
 
 afterAll(async () => {
