@@ -1,10 +1,10 @@
 // Forwarding: the order's record as FORWARDING, the enriched order on Kafka (keyed by order id, the workflow id as
 // idempotency key), then the record as FORWARDED — one queued activity, whose scheduling in the order's history is
 // the decision to forward. Nothing a lost workflow task re-decides can undo a message already on the topic.
-import { log } from '@temporalio/activity';
-import { ErrorType, wrapFailure, type DashboardRecord, type FulfillmentMessage } from '../contracts';
+import { Context, log } from '@temporalio/activity';
+import { ErrorType, failure, wrapFailure, type DashboardRecord, type FulfillmentMessage } from '../contracts';
 import type { FulfillmentPublisher } from '../src/kafka/fulfillment-publisher';
-import { callStore } from '../src/store/store-errors';
+import { callStore, isPermanentStoreError } from '../src/store/store-errors';
 import type { DashboardWriter } from './dashboard';
 
 /** Which idempotency keys the broker has acknowledged (the store's fulfillment_publications). */
@@ -28,37 +28,99 @@ export interface PublishFulfillmentInput {
   forwarded?: RecordWrite;
 }
 
-export function createFulfillmentActivities(deps: { publisher: FulfillmentPublisher; store: PublicationLog & Pick<DashboardWriter, 'save'> }) {
+/**
+ * What an attempt heartbeats once the broker acknowledged its send. Temporal keeps an activity's last heartbeat
+ * across its attempts, and the worker flushes it before it reports the attempt's end, so the ack outlives a store
+ * that is down when the key is to be marked: the next attempt reads it and does not send again.
+ */
+interface PublishedCheckpoint {
+  published: string;
+}
+
+function ackedInEarlierAttempt(details: unknown, idempotencyKey: string): boolean {
+  return typeof details === 'object' && details !== null && (details as Partial<PublishedCheckpoint>).published === idempotencyKey;
+}
+
+/** Time an attempt keeps after its send for the mark, the FORWARDED write and reporting back. */
+const AFTER_SEND_RESERVE_MS = 5_000;
+/** Pauses between marks of a sent key while the store is down (it usually comes back within the attempt). */
+const MARK_RETRY_PAUSES_MS = [250, 500, 1_000, 2_000];
+
+export interface FulfillmentActivityDeps {
+  publisher: FulfillmentPublisher;
+  store: PublicationLog & Pick<DashboardWriter, 'save'>;
+  /** The clock the attempt's deadline is read with (tests move it). */
+  now?: () => number;
+  /** How a mark retry waits (tests resolve it at once). */
+  pause?: (ms: number) => Promise<void>;
+}
+
+export function createFulfillmentActivities(deps: FulfillmentActivityDeps) {
+  const now = deps.now ?? Date.now;
+  const pause = deps.pause ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
   async function save(write: RecordWrite | undefined): Promise<void> {
     if (!write) return;
     await callStore(`saving order ${write.record.order_id}`, () => deps.store.save(write.record, write.revision));
   }
 
+  /** When this attempt's startToClose runs out, by the worker's clock (Infinity in a context without one). */
+  function attemptDeadline(ctx: Context): number {
+    const { startToCloseTimeoutMs, currentAttemptScheduledTimestampMs } = ctx.info;
+    return startToCloseTimeoutMs > 0 && currentAttemptScheduledTimestampMs > 0 ? currentAttemptScheduledTimestampMs + startToCloseTimeoutMs : Infinity;
+  }
+
+  /**
+   * Marks a key the broker acknowledged, retrying a store outage inside the attempt until the attempt's reserve is
+   * reached: the mark, not the next attempt's send, is what must absorb the store being down.
+   */
+  async function markSent(idempotencyKey: string, orderId: string, deadline: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await deps.store.markPublished(idempotencyKey, orderId);
+        return;
+      } catch (err) {
+        const wait = MARK_RETRY_PAUSES_MS[Math.min(attempt, MARK_RETRY_PAUSES_MS.length - 1)] ?? 1_000;
+        if (isPermanentStoreError(err) || now() + wait > deadline - AFTER_SEND_RESERVE_MS / 2) {
+          // The heartbeat already holds the ack: the next attempt marks it and does not send.
+          throw wrapFailure(ErrorType.STORE_UNAVAILABLE, `recording the publication of order ${orderId} failed (the message was sent)`, err);
+        }
+        log.warn('the publication could not be recorded yet; the message was sent', { orderId, error: String(err) });
+        await pause(wait);
+      }
+    }
+  }
+
   return {
     /**
-     * One order, one key, however often the activity is retried. A retry after the broker's ack (the worker died
-     * before reporting) finds the key and does not send again; only a crash between the ack and the mark repeats
-     * the message, and consumers de-duplicate by the key (contract §7). The records carry revisions: a retry
-     * rewrites nothing newer.
+     * One order, one message, however often the activity is retried. Before sending, an attempt asks two witnesses
+     * whether an earlier one was acknowledged: the store's mark, and its own last heartbeat. A send that could
+     * outlast the attempt is never started (the next attempt would send beside it), and the publisher's own
+     * budget ends a send before the attempt does. Only a worker killed between the ack and its heartbeat repeats
+     * the message; consumers de-duplicate by the key (contract §7). The records carry revisions: a retry rewrites
+     * nothing newer.
      */
     async publishFulfillment({ message, idempotencyKey, forwarding, forwarded }: PublishFulfillmentInput): Promise<{ sent: boolean }> {
+      const ctx = Context.current();
       const what = `the publication of order ${message.order_id}`;
+      const deadline = attemptDeadline(ctx);
       await save(forwarding);
       let sent = false;
-      if (!(await callStore(`looking up ${what}`, () => deps.store.wasPublished(idempotencyKey)))) {
+      const ackedBefore = ackedInEarlierAttempt(ctx.info.heartbeatDetails, idempotencyKey);
+      if (ackedBefore) {
+        await markSent(idempotencyKey, message.order_id, deadline);
+      } else if (!(await callStore(`looking up ${what}`, () => deps.store.wasPublished(idempotencyKey)))) {
+        if (now() + deps.publisher.maxSendMs + AFTER_SEND_RESERVE_MS > deadline) {
+          throw failure(ErrorType.FULFILLMENT_PUBLISH_FAILED, `publishing order ${message.order_id} was not started: too little of the attempt was left for a send to end in it`);
+        }
         try {
           await deps.publisher.publish(message, idempotencyKey);
         } catch (err) {
           throw wrapFailure(ErrorType.FULFILLMENT_PUBLISH_FAILED, `publishing order ${message.order_id} failed`, err);
         }
         sent = true;
-        try {
-          await deps.store.markPublished(idempotencyKey, message.order_id);
-        } catch (err) {
-          // The message is on the topic: failing now would send it again. Without the mark, only a later retry of
-          // this same activity (none is due) could repeat it.
-          log.warn('the publication could not be recorded; the message was sent', { orderId: message.order_id, error: String(err) });
-        }
+        ctx.heartbeat({ published: idempotencyKey } satisfies PublishedCheckpoint);
+        await markSent(idempotencyKey, message.order_id, deadline);
       }
       await save(forwarded);
       return { sent };

@@ -10,6 +10,9 @@ export function createKafka(options: { brokers: string[]; clientId: string; logg
     brokers: options.brokers,
     logLevel: logLevel.WARN,
     retry: { retries: 8, initialRetryTime: 200 },
+    // A request to a broker that is gone fails in seconds, not kafkajs' default 30 s: a fulfillment send has to end
+    // inside its activity's attempt (fulfillment-publisher.ts).
+    requestTimeout: 5_000,
     logCreator: () => (entry) => {
       const { message, ...extra } = entry.log;
       if (entry.level <= logLevel.ERROR) log.error(extra, message);

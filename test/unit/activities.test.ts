@@ -448,14 +448,29 @@ describe('publishFulfillment', () => {
     };
   }
 
+  /** One attempt of the activity, 30 s long from now as a queued attempt is; `heartbeats` collects what it heartbeats. */
+  function publish(
+    activities: ReturnType<typeof createFulfillmentActivities>,
+    input: Parameters<ReturnType<typeof createFulfillmentActivities>['publishFulfillment']>[0],
+    info: { attempt?: number; heartbeatDetails?: unknown; scheduledAt?: number } = {},
+    heartbeats: unknown[] = [],
+  ): Promise<{ sent: boolean }> {
+    const env = new MockActivityEnvironment(
+      { attempt: info.attempt ?? 1, heartbeatDetails: info.heartbeatDetails, startToCloseTimeoutMs: 30_000, currentAttemptScheduledTimestampMs: info.scheduledAt ?? Date.now() },
+      { logger: new DefaultLogger('ERROR') },
+    );
+    env.on('heartbeat', (details: unknown) => heartbeats.push(details));
+    return env.run(activities.publishFulfillment, input);
+  }
+
   it('writes the record as FORWARDING before the publish and as FORWARDED after it, at the revisions given', async () => {
     const order: string[] = [];
-    const publisher: FulfillmentPublisher = { publish: async () => void order.push('publish'), close: vi.fn<FulfillmentPublisher['close']>() };
+    const publisher: FulfillmentPublisher = { publish: async () => void order.push('publish'), maxSendMs: 15_000, close: vi.fn<FulfillmentPublisher['close']>() };
     const store = publicationLog();
     const save = store.save;
     store.save = async (record, revision) => (order.push(record.status), save(record, revision));
     const record = (status: DashboardRecord['status']) => makeRecord({ order_id: 'ord-0001', customer_id: 'cus-007', status, history: [{ status, at: '2026-11-22T10:00:01.000Z' }] });
-    await run(createFulfillmentActivities({ publisher, store }).publishFulfillment, {
+    await publish(createFulfillmentActivities({ publisher, store }), {
       message,
       idempotencyKey: 'order-ord-0001',
       forwarding: { record: record('FORWARDING'), revision: 7 },
@@ -465,33 +480,88 @@ describe('publishFulfillment', () => {
     expect(store.saves).toEqual([{ status: 'FORWARDING', revision: 7 }, { status: 'FORWARDED', revision: 8 }]);
   });
 
-  it('does not fail (and so send again) when the broker acked but the mark could not be written', async () => {
-    const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => undefined), close: vi.fn<FulfillmentPublisher['close']>() };
-    expect(await run(createFulfillmentActivities({ publisher, store: publicationLog({ markFails: true }) }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' })).toEqual({ sent: true });
+  it('keeps marking a sent key while the store is down, inside the attempt, and does not send again', async () => {
+    const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => undefined), maxSendMs: 15_000, close: vi.fn<FulfillmentPublisher['close']>() };
+    const store = publicationLog();
+    let failuresLeft = 3;
+    const mark = store.markPublished;
+    store.markPublished = async (key, orderId) => {
+      if (failuresLeft-- > 0) throw new Error('connection terminated');
+      return mark(key, orderId);
+    };
+    const pauses: number[] = [];
+    const activities = createFulfillmentActivities({ publisher, store, pause: async (ms) => void pauses.push(ms) });
+    expect(await publish(activities, { message, idempotencyKey: 'order-ord-0001' })).toEqual({ sent: true });
+    expect(publisher.publish).toHaveBeenCalledOnce();
+    expect(pauses).toEqual([250, 500, 1_000]);
+    expect([...store.keys]).toEqual([['order-ord-0001', 'ord-0001']]);
+  });
+
+  it('heartbeats the ack, so the attempt after a store outage longer than the attempt marks the key and does not send again', async () => {
+    const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => undefined), maxSendMs: 15_000, close: vi.fn<FulfillmentPublisher['close']>() };
+    const down = publicationLog({ markFails: true });
+    let clock = 1_000_000;
+    const heartbeats: unknown[] = [];
+    const first = createFulfillmentActivities({ publisher, store: down, now: () => clock, pause: async (ms) => void (clock += ms) });
+    const f = await failureOf(publish(first, { message, idempotencyKey: 'order-ord-0001' }, { scheduledAt: clock }, heartbeats));
+    expect(f.type).toBe(ErrorType.STORE_UNAVAILABLE);
+    expect(f.nonRetryable).toBe(false);
+    expect(f.message).toContain('the message was sent');
+    // It gave up with time left to report back inside its 30 s.
+    expect(clock).toBeLessThan(1_000_000 + 30_000);
+    expect(heartbeats).toEqual([{ published: 'order-ord-0001' }]);
+
+    const back = publicationLog();
+    const record = makeRecord({ order_id: 'ord-0001', customer_id: 'cus-007', status: 'FORWARDED', history: [{ status: 'FORWARDED', at: '2026-11-22T10:00:01.000Z' }] });
+    const second = createFulfillmentActivities({ publisher, store: back });
+    expect(await publish(second, { message, idempotencyKey: 'order-ord-0001', forwarded: { record, revision: 8 } }, { attempt: 2, heartbeatDetails: heartbeats.at(-1) })).toEqual({ sent: false });
+    expect(publisher.publish).toHaveBeenCalledOnce();
+    expect([...back.keys]).toEqual([['order-ord-0001', 'ord-0001']]);
+    expect(back.saves).toEqual([{ status: 'FORWARDED', revision: 8 }]);
+  });
+
+  it('sends when the heartbeat of an earlier attempt names another key (only its own ack counts)', async () => {
+    const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => undefined), maxSendMs: 15_000, close: vi.fn<FulfillmentPublisher['close']>() };
+    const activities = createFulfillmentActivities({ publisher, store: publicationLog() });
+    for (const heartbeatDetails of [{ published: 'order-ord-0002' }, 'order-ord-0001', { items: 3 }]) {
+      await publish(activities, { message, idempotencyKey: `order-ord-0001` }, { attempt: 2, heartbeatDetails });
+    }
+    // The first run marked the key; the later ones found the mark.
     expect(publisher.publish).toHaveBeenCalledOnce();
   });
 
-  it('hands the message and the idempotency key to the publisher, and records the key once the broker acked', async () => {
-    const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => undefined), close: vi.fn<FulfillmentPublisher['close']>() };
+  it('does not start a send that could outlast its attempt, and fails it for a retry instead', async () => {
+    const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => undefined), maxSendMs: 15_000, close: vi.fn<FulfillmentPublisher['close']>() };
     const store = publicationLog();
-    expect(await run(createFulfillmentActivities({ publisher, store }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' })).toEqual({ sent: true });
+    const f = await failureOf(publish(createFulfillmentActivities({ publisher, store }), { message, idempotencyKey: 'order-ord-0001' }, { scheduledAt: Date.now() - 12_000 }));
+    expect(f.type).toBe(ErrorType.FULFILLMENT_PUBLISH_FAILED);
+    expect(f.nonRetryable).toBe(false);
+    expect(f.message).toContain('was not started');
+    expect(publisher.publish).not.toHaveBeenCalled();
+    expect(store.keys.size).toBe(0);
+  });
+
+  it('hands the message and the idempotency key to the publisher, and records the key once the broker acked', async () => {
+    const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => undefined), maxSendMs: 15_000, close: vi.fn<FulfillmentPublisher['close']>() };
+    const store = publicationLog();
+    expect(await publish(createFulfillmentActivities({ publisher, store }), { message, idempotencyKey: 'order-ord-0001' })).toEqual({ sent: true });
     expect(publisher.publish).toHaveBeenCalledOnce();
     expect(publisher.publish).toHaveBeenCalledWith(message, 'order-ord-0001');
     expect([...store.keys]).toEqual([['order-ord-0001', 'ord-0001']]);
   });
 
   it('does not send again when it runs again after the broker acked (a local activity whose task was lost)', async () => {
-    const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => undefined), close: vi.fn<FulfillmentPublisher['close']>() };
+    const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => undefined), maxSendMs: 15_000, close: vi.fn<FulfillmentPublisher['close']>() };
     const activities = createFulfillmentActivities({ publisher, store: publicationLog() });
-    await run(activities.publishFulfillment, { message, idempotencyKey: 'order-ord-0001' });
-    expect(await run(activities.publishFulfillment, { message, idempotencyKey: 'order-ord-0001' })).toEqual({ sent: false });
+    await publish(activities, { message, idempotencyKey: 'order-ord-0001' });
+    expect(await publish(activities, { message, idempotencyKey: 'order-ord-0001' })).toEqual({ sent: false });
     expect(publisher.publish).toHaveBeenCalledOnce();
   });
 
   it('records nothing when the broker refused, so the retry sends', async () => {
-    const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => Promise.reject(new Error('broker down'))), close: vi.fn<FulfillmentPublisher['close']>() };
+    const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => Promise.reject(new Error('broker down'))), maxSendMs: 15_000, close: vi.fn<FulfillmentPublisher['close']>() };
     const store = publicationLog();
-    await failureOf(run(createFulfillmentActivities({ publisher, store }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' }));
+    await failureOf(publish(createFulfillmentActivities({ publisher, store }), { message, idempotencyKey: 'order-ord-0001' }));
     expect(store.keys.size).toBe(0);
   });
 
@@ -499,9 +569,10 @@ describe('publishFulfillment', () => {
     const brokerError = new Error('KafkaJSNumberOfRetriesExceeded');
     const publisher: FulfillmentPublisher = {
       publish: vi.fn<FulfillmentPublisher['publish']>(async () => Promise.reject(brokerError)),
+      maxSendMs: 15_000,
       close: vi.fn<FulfillmentPublisher['close']>(),
     };
-    const f = await failureOf(run(createFulfillmentActivities({ publisher, store: publicationLog() }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' }));
+    const f = await failureOf(publish(createFulfillmentActivities({ publisher, store: publicationLog() }), { message, idempotencyKey: 'order-ord-0001' }));
     expect(f.type).toBe(ErrorType.FULFILLMENT_PUBLISH_FAILED);
     expect(f.nonRetryable).toBe(false);
     expect(f.cause?.message).toContain('KafkaJSNumberOfRetriesExceeded');
@@ -513,8 +584,8 @@ describe('publishFulfillment', () => {
     ['a plain object', { code: 'ECONNRESET' }, 'ECONNRESET'],
     ['undefined', undefined, 'undefined'],
   ])('keeps a cause with a message when the publisher throws %s (not an Error)', async (_what, thrown, described) => {
-    const publisher: FulfillmentPublisher = { publish: async () => Promise.reject(thrown), close: vi.fn<FulfillmentPublisher['close']>() };
-    const f = await failureOf(run(createFulfillmentActivities({ publisher, store: publicationLog() }).publishFulfillment, { message, idempotencyKey: 'order-ord-0001' }));
+    const publisher: FulfillmentPublisher = { publish: async () => Promise.reject(thrown), maxSendMs: 15_000, close: vi.fn<FulfillmentPublisher['close']>() };
+    const f = await failureOf(publish(createFulfillmentActivities({ publisher, store: publicationLog() }), { message, idempotencyKey: 'order-ord-0001' }));
     expect(f.type).toBe(ErrorType.FULFILLMENT_PUBLISH_FAILED);
     expect(f.nonRetryable).toBe(false);
     expect(f.cause).toBeInstanceOf(Error);
