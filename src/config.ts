@@ -35,6 +35,7 @@ const duration = (fallback: string) => z.string().default(fallback).transform((v
 });
 
 const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+const OTLP_PROTOCOL_MESSAGE = 'only http/protobuf is supported (OTLP over HTTP, a collector\'s port 4318)';
 const secret = z.string().min(1);
 
 const EnvSchema = z.object({
@@ -70,6 +71,12 @@ const EnvSchema = z.object({
     .default(DEV_CODEC_CORS_ORIGINS)
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^https?:\/\/[^\s/]+$/, 'each origin is scheme://host[:port], without a path'))),
+  /**
+   * The Temporal Web UI the support console links each order's workflow to (docs/console.md). Outside production it
+   * defaults to the dev server's UI (`npm start`: 127.0.0.1 on OMS_DEV_TEMPORAL_UI_PORT, else 8233); unset in
+   * production, the console shows the workflow id without a link.
+   */
+  TEMPORAL_UI_URL: url.optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   /** The worker's Prometheus endpoint (Temporal Core runtime metrics); empty string disables it. */
@@ -94,6 +101,25 @@ const EnvSchema = z.object({
     .optional(),
   /** What the worker's workflows do when a new version becomes current (only with a deployment). */
   WORKER_VERSIONING_BEHAVIOR: z.enum(['AUTO_UPGRADE', 'PINNED']).default('AUTO_UPGRADE'),
+  /**
+   * Circuit breakers of the external APIs (docs/reliability.md, "Circuit breakers"): consecutive failures of one API
+   * (5xx, 408, 429, network error, timeout) that open its breaker in a worker process; 0 turns the breakers off.
+   */
+  CIRCUIT_BREAKER_FAILURES: z.coerce.number().int().min(0).max(1_000).default(5),
+  /** How long an open breaker fails calls at once before it lets one probe call through. */
+  CIRCUIT_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * Tracing (docs/reliability.md, "Tracing"), by OpenTelemetry's own variables: on only with an OTLP endpoint, the
+   * base URL (`/v1/traces` is appended) or the traces URL itself, which wins. Spans go as OTLP/HTTP protobuf.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf'], { message: OTLP_PROTOCOL_MESSAGE }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(['http/protobuf'], { message: OTLP_PROTOCOL_MESSAGE }).optional(),
+  /** Default: oms-gateway, oms-worker or oms-tool, by the process's role. */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  /** `true` turns tracing off even with an endpoint set. */
+  OTEL_SDK_DISABLED: z.stringbool().default(false),
 });
 
 /** Every variable the processes read: the deployment files and their test check against this list. */
@@ -134,10 +160,23 @@ export interface Config {
   /** Every process holds the master keys: each Temporal client and worker encrypts its payloads (contract §9). */
   pii: { keyring: Keyring; codecCorsOrigins: string[] };
   http: { port: number; host: string };
+  /** The Temporal Web UI's base URL for the console's links; undefined: no link. */
+  temporalUiUrl: string | undefined;
   workerMetricsAddress: string | undefined;
   worker: { maxCachedWorkflows: number; workflowBundlePath: string | undefined };
   /** Set when WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID both are: the Worker Deployment Version this worker polls as. */
   workerDeployment: WorkerDeploymentConfig | undefined;
+  /** One breaker per external API per worker process (src/clients/circuit-breaker.ts); `failures` 0 = off. */
+  circuitBreaker: { failures: number; cooldownMs: number };
+  /** Set when tracing is on (an OTLP endpoint, and OTEL_SDK_DISABLED not true); undefined: no tracing at all. */
+  tracing: TracingConfig | undefined;
+}
+
+/** Where a process sends its spans, and under which service name (src/tracing/tracing.ts). */
+export interface TracingConfig {
+  serviceName: string;
+  /** The OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces. */
+  tracesEndpoint: string;
 }
 
 /** A Worker Deployment Version and the default behavior of its workflows (docs/versioning.md). */
@@ -197,10 +236,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: ProcessRo
     },
     pii: { keyring, codecCorsOrigins: e.CODEC_CORS_ORIGINS },
     http: { port: e.PORT, host: e.HOST },
+    temporalUiUrl: e.TEMPORAL_UI_URL ?? (e.NODE_ENV === 'production' ? undefined : `http://127.0.0.1:${given.OMS_DEV_TEMPORAL_UI_PORT ?? '8233'}`),
     workerMetricsAddress: env.WORKER_METRICS_ADDRESS === '' ? undefined : e.WORKER_METRICS_ADDRESS,
     worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, workflowBundlePath: e.WORKFLOW_BUNDLE_PATH },
     workerDeployment,
+    circuitBreaker: { failures: e.CIRCUIT_BREAKER_FAILURES, cooldownMs: e.CIRCUIT_BREAKER_COOLDOWN_MS },
+    tracing: readTracing(e, role),
   };
+}
+
+/** Each role's service name unless OTEL_SERVICE_NAME names one, so that the gateway and the workers show apart. */
+const SERVICE_NAME_BY_ROLE: Record<ProcessRole, string> = { gateway: 'oms-gateway', worker: 'oms-worker', tool: 'oms-tool', all: 'oms-processing' };
+
+function readTracing(e: z.infer<typeof EnvSchema>, role: ProcessRole): TracingConfig | undefined {
+  // The specification's rule: the per-signal URL is used as given, the base one gets the signal's path.
+  const base = e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracesEndpoint = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base === undefined ? undefined : `${base}/v1/traces`);
+  if (tracesEndpoint === undefined || e.OTEL_SDK_DISABLED) return undefined;
+  return { serviceName: e.OTEL_SERVICE_NAME ?? SERVICE_NAME_BY_ROLE[role], tracesEndpoint };
 }
 
 /**

@@ -3,13 +3,18 @@
 import Fastify from 'fastify';
 import { runUntilSignal } from '../process/lifecycle';
 import { openDashboardStore } from '../store/dashboard-store';
+import { requestTracing } from '../tracing/request-tracing';
+import { startTracingFromConfig } from '../tracing/tracing';
 import { gatewayApp, gatewayServerOptions } from './app';
 import { buildGatewayDeps } from './gateway-deps';
 
 await runUntilSignal('gateway', async (config, logger) => {
+  // Off (undefined) unless an OTLP endpoint is configured: then every request's span starts the order's trace.
+  const tracing = startTracingFromConfig(config.tracing);
   const store = await openDashboardStore({ dataDir: config.store.dataDir, ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}) });
-  const owned = await buildGatewayDeps(config, logger, store);
+  const owned = await buildGatewayDeps(config, logger, store, tracing);
   const app = Fastify(gatewayServerOptions(logger));
+  if (tracing) await app.register(requestTracing, { tracer: tracing.tracer });
   await app.register(gatewayApp, owned.deps);
   await app.listen({ port: config.http.port, host: config.http.host });
   return {
@@ -17,6 +22,7 @@ await runUntilSignal('gateway', async (config, logger) => {
       await app.close();
       await owned.close();
       await store.close();
+      await tracing?.shutdown();
     },
   };
 });

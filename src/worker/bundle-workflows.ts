@@ -4,12 +4,13 @@
 import { writeFile } from 'node:fs/promises';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from './create-workers';
+import { workflowBundleOptions } from './workflow-bundle';
 
 const [out, workflowsPath = WORKFLOWS_PATH] = process.argv.slice(2);
 if (!out) {
   process.stderr.write('usage: bundle-workflows <output file> [workflows module]\n');
   process.exit(2);
 }
-const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
-const { code } = await bundleWorkflowCode({ workflowsPath, logger: silent });
+// With the tracing workflow interceptors, as every bundle of the service (workflow-bundle.ts).
+const { code } = await bundleWorkflowCode(workflowBundleOptions(workflowsPath));
 await writeFile(out, code);

@@ -8,6 +8,8 @@ import type { CommerceApi } from '../clients/commerce-api';
 import type { WorkerDeploymentConfig } from '../config';
 import type { CommercePacer } from './commerce-pacer';
 import { commerceDispatchRate, describeCommerceQueueRateLimit, reconcileCommerceRateLimit } from './commerce-rate-limit';
+import { workerTracingOptions, type Tracing } from '../tracing/tracing';
+import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-bundle';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
@@ -48,19 +50,27 @@ export async function createWorkers(options: {
    * absent. Both queues get it: a pinned order's Commerce calls must reach workers of its own version too.
    */
   deployment?: WorkerDeploymentConfig;
+  /** The process's tracing (src/tracing/tracing.ts); off when absent. */
+  tracing?: Pick<Tracing, 'worker'>;
 }): Promise<ServiceWorkers> {
   const { connection, namespace, deps } = options;
   // Before any poller exists: one Commerce limit for the service, or this worker refuses to start (commerce-rate-limit.ts).
   const reconciled = await reconcileCommerceRateLimit({ connection, namespace, commerceApiRps: options.commerceApiRps });
   options.commercePacer?.setRate(reconciled.requestsPerSecond);
   const versioning = workerDeploymentOptions(options.deployment);
+  // Activity spans on both queues (validateOrder runs on the Commerce one); the workflow spans' sink on `orders`.
+  const { interceptors, sinks } = workerTracingOptions(options.tracing);
   const orders = await Worker.create({
     ...versioning,
     connection,
     namespace,
     taskQueue: TASK_QUEUES.orders,
     dataConverter: options.dataConverter,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // Bundled here only without a prebuilt bundle, which carries the workflow interceptors itself (workflow-bundle.ts).
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle, ...(interceptors ? { interceptors } : {}) }
+      : { workflowsPath: WORKFLOWS_PATH, interceptors: { ...interceptors, workflowModules: WORKFLOW_INTERCEPTOR_MODULES } }),
+    ...(sinks ? { sinks } : {}),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     activities: createOrderActivities(deps),
   });
@@ -70,6 +80,7 @@ export async function createWorkers(options: {
     namespace,
     taskQueue: TASK_QUEUES.commerce,
     dataConverter: options.dataConverter,
+    ...(interceptors ? { interceptors } : {}),
     activities: createCommerceActivities({ commerce: deps.commerce }),
     // The queue's API-set limit overrides this; sent as well so that a server without one still gets the same rate.
     maxTaskQueueActivitiesPerSecond: commerceDispatchRate(options.commerceApiRps),

@@ -9,15 +9,18 @@ import { installTemporalRuntime } from './runtime';
 import { workflowBundle } from './workflow-bundle';
 import { createCommercePacer } from './commerce-pacer';
 import { encryptingDataConverter } from '../pii/data-converter';
+import { startTracingFromConfig } from '../tracing/tracing';
 import { COMMERCE_DISPATCH_SHARE, commerceDispatchRate } from './commerce-rate-limit';
 
 await runUntilSignal('worker', async (config, logger) => {
   installTemporalRuntime(logger, config.workerMetricsAddress);
+  // Off (undefined) unless an OTLP endpoint is configured: then activities continue the trace their order carries.
+  const tracing = startTracingFromConfig(config.tracing);
   const store = await openDashboardStore({ dataDir: config.store.dataDir, ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}) });
   const owned = buildWorkerDeps(config, logger, store);
   // Commerce calls of every worker on one slot schedule (commerce-pacer.ts): in the shared store when there is one.
   const pacer = await createCommercePacer({ databaseUrl: config.store.databaseUrl, requestsPerSecond: commerceDispatchRate(config.commerceApiRps) });
-  const deps = { ...owned.deps, commerce: createCommerceApi({ baseUrl: config.apis.commerceUrl, limiter: pacer }) };
+  const deps = { ...owned.deps, commerce: createCommerceApi({ baseUrl: config.apis.commerceUrl, limiter: pacer, breaker: owned.breakers.commerce }) };
   const connection = await connectWorker(config);
   const workers = await createWorkers({
     connection,
@@ -28,6 +31,7 @@ await runUntilSignal('worker', async (config, logger) => {
     commercePacer: pacer,
     workflowBundle: await workflowBundle(config.worker.workflowBundlePath),
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    ...(tracing ? { tracing } : {}),
     ...(config.workerDeployment !== undefined ? { deployment: config.workerDeployment } : {}),
     onRateLimitChange: ({ from, to }) =>
       logger.warn(
@@ -43,6 +47,7 @@ await runUntilSignal('worker', async (config, logger) => {
       // Which Worker Deployment Version this process polls as: the first thing to check when orders sit unpicked.
       deployment: config.workerDeployment ?? 'unversioned',
       metrics: config.workerMetricsAddress ?? 'off',
+      tracing: config.tracing?.tracesEndpoint ?? 'off',
       commerce: { commerceApiRps: config.commerceApiRps, dispatchPerSecond: pacer.rate, pacer: pacer.kind },
     },
     'worker started',
@@ -59,6 +64,7 @@ await runUntilSignal('worker', async (config, logger) => {
       await pacer.close();
       await connection.close();
       await store.close();
+      await tracing?.shutdown();
     },
   };
 });

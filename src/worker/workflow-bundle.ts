@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { WorkflowBundleOption } from '@temporalio/worker';
+import type { BundleOptions, WorkflowBundleOption } from '@temporalio/worker';
 
 const BUILD_SCRIPT = fileURLToPath(new URL('./bundle-workflows.ts', import.meta.url));
 const BUILD_TIMEOUT_MS = 180_000;
@@ -25,4 +25,20 @@ export async function workflowBundle(prebuiltPath?: string): Promise<WorkflowBun
 
 export async function buildWorkflowBundle(codePath: string): Promise<void> {
   await promisify(execFile)(process.execPath, [...process.execArgv, BUILD_SCRIPT, codePath], { timeout: BUILD_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+}
+
+/**
+ * The workflow interceptors every bundle carries, tracing on or off (src/tracing/workflow-interceptors.ts): they make
+ * spans only for a workflow a traced client reached, so one bundle, e.g. npm start's prebuilt one, serves both.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [fileURLToPath(new URL('../tracing/workflow-interceptors.ts', import.meta.url))];
+
+/**
+ * How every bundle of the service is built, whoever builds it (bundle-workflows.ts, the replay gate, tests): the
+ * workflows module (create-workers.ts's WORKFLOWS_PATH, or an earlier release's) and the workflow interceptors, which
+ * must be in the bundle itself, as a worker given a bundle ignores interceptor modules.
+ */
+export function workflowBundleOptions(workflowsPath: string): BundleOptions {
+  const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+  return { workflowsPath, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: silent };
 }

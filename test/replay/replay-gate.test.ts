@@ -1,12 +1,15 @@
 // The replay gate: every committed history (test/replay/histories/<release>/*.json, recorded by `npm run histories --
 // record`) replays on the current workflow code, the files are exactly those of MANIFEST.sha256, and a deliberately
-// non-deterministic copy of the workflows fails on them — so the gate is known to fail when it should.
+// non-deterministic copy of the workflows fails on them — so the gate is known to fail when it should. Bundles and
+// replay worker are those of production with tracing on: the workflow interceptors of src/tracing in the bundle, the
+// worker's tracing interceptors and sinks (with tracing off a worker installs less: the sink alone, same bundle).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker, type ReplayResult, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { bundleWorkflowCode, Worker, type ReplayResult, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkManifest,
   HISTORIES_DIR,
@@ -20,7 +23,9 @@ import {
 import { historyFromJson, type History } from '../../dev/histories/history-json';
 import { encryptingDataConverter } from '../../src/pii/data-converter';
 import { DEV_PII_KEY, parseKeyring } from '../../src/pii/keyring';
-import { bundleWorkflows } from '../helpers/dev-server';
+import { startTracing, workerTracingOptions, type Tracing } from '../../src/tracing/tracing';
+import { WORKFLOWS_PATH } from '../../src/worker/create-workers';
+import { workflowBundleOptions } from '../../src/worker/workflow-bundle';
 
 const NONDETERMINISTIC_WORKFLOWS = fileURLToPath(new URL('./fixtures/nondeterministic-workflows.ts', import.meta.url));
 /** Known at collection time, so that each file is its own test and a failure names the path. */
@@ -38,7 +43,8 @@ function load(file: string): { workflowId: string; history: History } {
 async function replayAll(workflowBundle: WorkflowBundleWithSourceMap, replayName: string): Promise<Map<string, ReplayResult>> {
   const results = new Map<string, ReplayResult>();
   let i = 0;
-  for await (const result of Worker.runReplayHistories({ workflowBundle, dataConverter, replayName }, FILES.map(load))) {
+  const options = { workflowBundle, dataConverter, replayName, ...workerTracingOptions(tracing) };
+  for await (const result of Worker.runReplayHistories(options, FILES.map(load))) {
     results.set(FILES[i++] as string, result);
   }
   return results;
@@ -50,12 +56,29 @@ function describeError(error: unknown): string {
 
 let current: Map<string, ReplayResult>;
 let nondeterministic: Map<string, ReplayResult>;
+let tracing: Tracing;
+let realBundle: WorkflowBundleWithSourceMap;
+const spans = new InMemorySpanExporter();
 
 beforeAll(async () => {
-  // One bundle per variant, built side by side.
-  const [real, changed] = await Promise.all([bundleWorkflows(), bundleWorkflows(NONDETERMINISTIC_WORKFLOWS)]);
+  tracing = startTracing({ serviceName: 'oms-replay-gate', spanProcessor: new SimpleSpanProcessor(spans) });
+  // One bundle per variant, built side by side, as bundle-workflows.ts builds production's.
+  const [real, changed] = await Promise.all([bundleWorkflowCode(workflowBundleOptions(WORKFLOWS_PATH)), bundleWorkflowCode(workflowBundleOptions(NONDETERMINISTIC_WORKFLOWS))]);
+  realBundle = real;
   current = await replayAll(real, 'replay-gate');
   nondeterministic = await replayAll(changed, 'replay-gate-negative');
+});
+
+afterAll(async () => {
+  await tracing?.shutdown();
+});
+
+describe('the replay runs the production tracing setup', () => {
+  it('the bundle carries the tracing workflow interceptors, and a replay exports no span', () => {
+    expect(realBundle.code).toContain('src/tracing/workflow-interceptors.ts');
+    expect(realBundle.code).toContain('OpenTelemetryInboundInterceptor');
+    expect(spans.getFinishedSpans()).toEqual([]);
+  });
 });
 
 describe('committed histories replay on the current code', () => {
