@@ -57,6 +57,15 @@ function lostWithItsTask(err: unknown): boolean {
   return isGrpcServiceError(cause) && cause.code === FAILED_PRECONDITION && /workflow task failure/i.test(cause.details ?? '');
 }
 
+/** gRPC codes of a server that is down, restarting or overloaded: the agent retries, as a webhook sender would. */
+const SERVER_UNAVAILABLE_CODES = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
+
+/** The Temporal server did not answer (the client's own retries ran out): a 503 with Retry-After, not a 500. */
+function serverUnavailable(err: unknown): boolean {
+  const grpc = isGrpcServiceError(err) ? err : err instanceof Error && isGrpcServiceError(err.cause) ? err.cause : undefined;
+  return grpc !== undefined && SERVER_UNAVAILABLE_CODES.has(grpc.code);
+}
+
 export function createTemporalOrderCommands(client: Client): OrderCommands {
   async function update<R>(orderId: string, run: (handle: ReturnType<Client['workflow']['getHandle']>, updateId: string) => Promise<R>): Promise<R> {
     const handle = client.workflow.getHandle(orderWorkflowId(orderId));
@@ -89,6 +98,7 @@ export function createTemporalOrderCommands(client: Client): OrderCommands {
         if (closed) throw new OrderCommandError('conflict', `order ${orderId} is closed (${closed.toLowerCase()})`, RejectionType.ORDER_TERMINAL);
         throw new OrderCommandError('not_found', `no order ${orderId}`);
       }
+      if (serverUnavailable(err)) throw new OrderCommandError('unavailable', `the Temporal server is unavailable: ${(err as Error).message}`);
       throw err;
     }
   }
