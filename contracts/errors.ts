@@ -8,6 +8,11 @@ export const ErrorType = {
   UPSTREAM_RATE_LIMITED: 'UPSTREAM_RATE_LIMITED',
   /** 5xx, timeout or connection error from an upstream: retried with backoff. */
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  /**
+   * The upstream's circuit breaker is open (it kept failing): not called, retried after the breaker's cool-down
+   * (`nextRetryDelay`), when one probe call finds out whether it is back (src/clients/circuit-breaker.ts).
+   */
+  UPSTREAM_CIRCUIT_OPEN: 'UPSTREAM_CIRCUIT_OPEN',
   /** An upstream answered something outside its contract: not retried, an operator must look. */
   UPSTREAM_CONTRACT_VIOLATION: 'UPSTREAM_CONTRACT_VIOLATION',
   /** The broker did not take the fulfillment message: retried. */

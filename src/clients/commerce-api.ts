@@ -2,6 +2,7 @@
 // for the workers, bottleneck where one process is all there is) beside the server-side task-queue rate limit.
 import Bottleneck from 'bottleneck';
 import { CommerceOrderRecord } from '../../contracts';
+import { UNGUARDED, type UpstreamGuard } from './circuit-breaker';
 import { requestJson, resolveLimits, type UpstreamLimits } from './http-json';
 
 export interface CommerceApi {
@@ -22,21 +23,33 @@ export interface CallScheduler {
   schedule<T>(call: () => Promise<T>): Promise<T>;
 }
 
-export function createCommerceApi(options: { baseUrl: string; limiter: CallScheduler; fetchImpl?: typeof fetch; limits?: UpstreamLimits }): CommerceApi {
+export function createCommerceApi(options: {
+  baseUrl: string;
+  limiter: CallScheduler;
+  fetchImpl?: typeof fetch;
+  limits?: UpstreamLimits;
+  breaker?: UpstreamGuard;
+}): CommerceApi {
   // The defaults (10 s in total, 1 MiB) hold a 500-item order many times over; see http-json.ts.
   const limits = resolveLimits(options.limits);
+  const breaker = options.breaker ?? UNGUARDED;
   return {
     async getOrder(orderId) {
-      const result = await options.limiter.schedule(() =>
-        requestJson({
-          method: 'GET',
-          url: `${options.baseUrl}/orders/${encodeURIComponent(orderId)}`,
-          schema: CommerceOrderRecord,
-          api: 'Commerce API',
-          expectedEmpty: [404],
-          ...limits,
-          ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
-        }),
+      // The breaker before the pacer: a call it refuses takes no slot of the Commerce schedule. A pacer that gives up
+      // (late slots) observes nothing, so it is no news about the Commerce App either way.
+      const result = await breaker.call((observe) =>
+        options.limiter.schedule(() =>
+          requestJson({
+            method: 'GET',
+            url: `${options.baseUrl}/orders/${encodeURIComponent(orderId)}`,
+            schema: CommerceOrderRecord,
+            api: 'Commerce API',
+            expectedEmpty: [404],
+            ...limits,
+            ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+            observe,
+          }),
+        ),
       );
       return result.body;
     },

@@ -11,8 +11,10 @@
 //   not only to the headers, so a server that answers at once and then dribbles the body is cut at the same
 //   deadline. A timeout is a retryable UPSTREAM_UNAVAILABLE (it is transient, like a 503).
 // - Error bodies (4xx) are only read for a short snippet for the message (ERROR_SNIPPET_BYTES), never in full.
+// How the exchange ended (status, network error, timeout) goes to `observe`, for the API's circuit breaker and metrics.
 import { asError, ErrorType, failure, wrapFailure } from '../../contracts';
 import type { z } from 'zod';
+import type { ApiOutcome } from './circuit-breaker';
 
 /** Per-client bounds of one exchange with an upstream; each client fills what it does not set from the defaults. */
 export interface UpstreamLimits {
@@ -37,6 +39,11 @@ export interface JsonRequest<T> {
   timeoutMs?: number;
   maxBodyBytes?: number;
   fetchImpl?: typeof fetch;
+  /**
+   * Told once how the exchange ended: the status code, or `timeout` / `network_error` when the answer (or its body)
+   * never fully came. Not told when nothing was sent (bad limits).
+   */
+  observe?: (outcome: ApiOutcome) => void;
 }
 
 export type JsonResult<T> = { status: number; body: T } | { status: number; body: undefined };
@@ -130,6 +137,17 @@ function announcedLength(header: string | null): number | undefined {
 }
 
 export async function requestJson<T>(req: JsonRequest<T>): Promise<JsonResult<T>> {
+  const observe = req.observe;
+  if (!observe) return exchange(req, () => undefined);
+  let outcome: ApiOutcome | undefined;
+  try {
+    return await exchange(req, (o) => (outcome = o));
+  } finally {
+    if (outcome !== undefined) observe(outcome);
+  }
+}
+
+async function exchange<T>(req: JsonRequest<T>, mark: (outcome: ApiOutcome) => void): Promise<JsonResult<T>> {
   const doFetch = req.fetchImpl ?? fetch;
   const what = `${req.api ? `${req.api} ` : ''}${req.method} ${req.url}`;
   const { timeoutMs, maxBodyBytes } = resolveLimits({
@@ -152,9 +170,11 @@ export async function requestJson<T>(req: JsonRequest<T>): Promise<JsonResult<T>
       signal,
     });
   } catch (err) {
+    mark(signal.aborted ? 'timeout' : 'network_error');
     if (signal.aborted) throw timedOut('waiting for the answer', asError(err));
     throw wrapFailure(ErrorType.UPSTREAM_UNAVAILABLE, `${what} failed`, err);
   }
+  mark(`${response.status}`);
 
   if (req.expectedEmpty?.includes(response.status)) {
     await response.body?.cancel();
@@ -183,8 +203,12 @@ export async function requestJson<T>(req: JsonRequest<T>): Promise<JsonResult<T>
   }
   const read = await readCapped(response.body, maxBodyBytes, signal);
   if (read.kind === 'overflow') throw tooLarge('the streamed body went past it');
-  if (read.kind === 'timeout') throw timedOut('reading the body');
+  if (read.kind === 'timeout') {
+    mark('timeout');
+    throw timedOut('reading the body');
+  }
   if (read.kind === 'broken') {
+    mark('network_error');
     // A connection that breaks mid-body is a network fault, transient like one that breaks before the headers.
     throw wrapFailure(ErrorType.UPSTREAM_UNAVAILABLE, `${what} broke off while sending the body`, read.error);
   }
