@@ -41,8 +41,20 @@ function ackedInEarlierAttempt(details: unknown, idempotencyKey: string): boolea
   return typeof details === 'object' && details !== null && (details as Partial<PublishedCheckpoint>).published === idempotencyKey;
 }
 
-/** Time an attempt keeps after its send for the mark, the FORWARDED write and reporting back. */
+/**
+ * Time an attempt keeps after its send for the mark, the FORWARDED write and reporting back: 5 s of a 30 s attempt,
+ * a quarter of a short one (the last attempt of a step's budget, or a test's seconds-long budget).
+ */
 const AFTER_SEND_RESERVE_MS = 5_000;
+/** Below this, a send could not reach a healthy broker and back: the attempt fails for a retry instead. */
+const MIN_SEND_BUDGET_MS = 500;
+
+/** How long this attempt's send may take: what is left of the attempt after its reserve, and never more than the publisher's own bound. */
+function sendBudget(leftMs: number, publisherMaxMs: number): number {
+  return Math.min(publisherMaxMs, leftMs - Math.min(AFTER_SEND_RESERVE_MS, leftMs / 4));
+}
+/** Time left to report the attempt's failure (after the heartbeat's flush) when the store stays down. */
+const MARK_GIVES_UP_BEFORE_DEADLINE_MS = 2_000;
 /** Pauses between marks of a sent key while the store is down (it usually comes back within the attempt). */
 const MARK_RETRY_PAUSES_MS = [250, 500, 1_000, 2_000];
 
@@ -81,7 +93,7 @@ export function createFulfillmentActivities(deps: FulfillmentActivityDeps) {
         return;
       } catch (err) {
         const wait = MARK_RETRY_PAUSES_MS[Math.min(attempt, MARK_RETRY_PAUSES_MS.length - 1)] ?? 1_000;
-        if (isPermanentStoreError(err) || now() + wait > deadline - AFTER_SEND_RESERVE_MS / 2) {
+        if (isPermanentStoreError(err) || now() + wait > deadline - MARK_GIVES_UP_BEFORE_DEADLINE_MS) {
           // The heartbeat already holds the ack: the next attempt marks it and does not send.
           throw wrapFailure(ErrorType.STORE_UNAVAILABLE, `recording the publication of order ${orderId} failed (the message was sent)`, err);
         }
@@ -94,11 +106,11 @@ export function createFulfillmentActivities(deps: FulfillmentActivityDeps) {
   return {
     /**
      * One order, one message, however often the activity is retried. Before sending, an attempt asks two witnesses
-     * whether an earlier one was acknowledged: the store's mark, and its own last heartbeat. A send that could
-     * outlast the attempt is never started (the next attempt would send beside it), and the publisher's own
-     * budget ends a send before the attempt does. Only a worker killed between the ack and its heartbeat repeats
-     * the message; consumers de-duplicate by the key (contract §7). The records carry revisions: a retry rewrites
-     * nothing newer.
+     * whether an earlier one was acknowledged: the store's mark, and its own last heartbeat. Its send is bounded to
+     * end inside the attempt (what is left of it, less a reserve, and at most the publisher's own bound), so no send
+     * of a timed-out attempt can land beside the next attempt's. Only a worker killed between the ack and its
+     * heartbeat repeats the message; consumers de-duplicate by the key (contract §7). The records carry revisions: a
+     * retry rewrites nothing newer.
      */
     async publishFulfillment({ message, idempotencyKey, forwarding, forwarded }: PublishFulfillmentInput): Promise<{ sent: boolean }> {
       const ctx = Context.current();
@@ -110,11 +122,12 @@ export function createFulfillmentActivities(deps: FulfillmentActivityDeps) {
       if (ackedBefore) {
         await markSent(idempotencyKey, message.order_id, deadline);
       } else if (!(await callStore(`looking up ${what}`, () => deps.store.wasPublished(idempotencyKey)))) {
-        if (now() + deps.publisher.maxSendMs + AFTER_SEND_RESERVE_MS > deadline) {
+        const budgetMs = sendBudget(deadline - now(), deps.publisher.maxSendMs);
+        if (budgetMs < MIN_SEND_BUDGET_MS) {
           throw failure(ErrorType.FULFILLMENT_PUBLISH_FAILED, `publishing order ${message.order_id} was not started: too little of the attempt was left for a send to end in it`);
         }
         try {
-          await deps.publisher.publish(message, idempotencyKey);
+          await deps.publisher.publish(message, idempotencyKey, budgetMs);
         } catch (err) {
           throw wrapFailure(ErrorType.FULFILLMENT_PUBLISH_FAILED, `publishing order ${message.order_id} failed`, err);
         }

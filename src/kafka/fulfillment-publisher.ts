@@ -4,8 +4,10 @@ import type { FulfillmentMessage } from '../../contracts';
 import { withTraceContext } from '../tracing/trace-context';
 
 export interface FulfillmentPublisher {
-  /** Resolves once the broker acknowledged; rejects within `maxSendMs`, whatever the broker does. */
-  publish(message: FulfillmentMessage, idempotencyKey: string): Promise<void>;
+  /**
+   * Resolves once the broker acknowledged; rejects within `budgetMs` (at most `maxSendMs`), whatever the broker does.
+   */
+  publish(message: FulfillmentMessage, idempotencyKey: string, budgetMs?: number): Promise<void>;
   /**
    * The longest a publish takes before it settles. The forwarding activity starts a send only when this fits in
    * its attempt: a send still retrying after its attempt timed out would land beside the next attempt's.
@@ -66,10 +68,11 @@ export function createFulfillmentPublisher(options: { kafka: Kafka; topic: strin
 
   return {
     maxSendMs: budgetMs,
-    async publish(message, idempotencyKey) {
+    async publish(message, idempotencyKey, sendBudgetMs = budgetMs) {
       const started = Date.now();
-      const p = await withTimeout(connected(), budgetMs, () => undefined);
-      const left = budgetMs - (Date.now() - started);
+      const budget = Math.min(sendBudgetMs, budgetMs);
+      const p = await withTimeout(connected(), budget, () => undefined);
+      const left = budget - (Date.now() - started);
       await withTimeout(
         p.send({
           topic: options.topic,

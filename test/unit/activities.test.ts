@@ -530,10 +530,22 @@ describe('publishFulfillment', () => {
     expect(publisher.publish).toHaveBeenCalledOnce();
   });
 
-  it('does not start a send that could outlast its attempt, and fails it for a retry instead', async () => {
+  it('bounds the send to what is left of the attempt: the full publisher bound early, less near its end', async () => {
+    const budgets: Array<number | undefined> = [];
+    const publisher: FulfillmentPublisher = { publish: async (_m, _k, budgetMs) => void budgets.push(budgetMs), maxSendMs: 15_000, close: vi.fn<FulfillmentPublisher['close']>() };
+    let clock = 1_000_000;
+    const activities = createFulfillmentActivities({ publisher, store: publicationLog(), now: () => clock });
+    await publish(activities, { message, idempotencyKey: 'order-ord-0001' }, { scheduledAt: clock });
+    clock += 1;
+    await publish(activities, { message, idempotencyKey: 'order-ord-0002' }, { scheduledAt: clock - 22_000 });
+    // 30 s attempt: 15 s (the publisher's bound); 8 s left: 6 s, a quarter kept for the mark and the report.
+    expect(budgets).toEqual([15_000, 6_000]);
+  });
+
+  it('does not start a send it cannot bound inside its attempt, and fails it for a retry instead', async () => {
     const publisher: FulfillmentPublisher = { publish: vi.fn<FulfillmentPublisher['publish']>(async () => undefined), maxSendMs: 15_000, close: vi.fn<FulfillmentPublisher['close']>() };
     const store = publicationLog();
-    const f = await failureOf(publish(createFulfillmentActivities({ publisher, store }), { message, idempotencyKey: 'order-ord-0001' }, { scheduledAt: Date.now() - 12_000 }));
+    const f = await failureOf(publish(createFulfillmentActivities({ publisher, store }), { message, idempotencyKey: 'order-ord-0001' }, { scheduledAt: Date.now() - 29_700 }));
     expect(f.type).toBe(ErrorType.FULFILLMENT_PUBLISH_FAILED);
     expect(f.nonRetryable).toBe(false);
     expect(f.message).toContain('was not started');
@@ -546,7 +558,7 @@ describe('publishFulfillment', () => {
     const store = publicationLog();
     expect(await publish(createFulfillmentActivities({ publisher, store }), { message, idempotencyKey: 'order-ord-0001' })).toEqual({ sent: true });
     expect(publisher.publish).toHaveBeenCalledOnce();
-    expect(publisher.publish).toHaveBeenCalledWith(message, 'order-ord-0001');
+    expect(publisher.publish).toHaveBeenCalledWith(message, 'order-ord-0001', 15_000);
     expect([...store.keys]).toEqual([['order-ord-0001', 'ord-0001']]);
   });
 
