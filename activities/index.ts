@@ -32,3 +32,4 @@ export { createCommerceActivities, type CommerceActivities, type ValidationResul
 export type { EnrichmentResult } from './enrichment';
 export type { CaptureVerdict, RejectionCode } from './payment';
 export { refundIdempotencyKey } from './payment';
+export { createRemediationActivities, type RemediationActivities, type RemediationDeps } from './remediation';

@@ -5,3 +5,4 @@ export * from './order';
 export * from './state';
 export * from './temporal';
 export * from './errors';
+export * from './remediation';

@@ -85,4 +85,23 @@ export const RETRY_AFTER_ITS_WRITE_PATCH = 'retry-after-its-write';
 
 export const OrderStatusAttribute = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const CustomerIdAttribute = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
-export const SEARCH_ATTRIBUTES = { OrderStatus: 'Keyword', CustomerId: 'Keyword' } as const;
+/**
+ * When the order entered its current OrderStatus (the remediation sweeper's "stuck for how long"): set by the gateway
+ * at the start, upserted by the workflow in the same upsert as every change of OrderStatus (order-context.ts).
+ */
+export const OrderStatusSinceAttribute = defineSearchAttributeKey('OrderStatusSince', SearchAttributeType.DATETIME);
+
+/** The value types of the Temporal CLI's `--search-attribute Name=Type` and `temporal operator search-attribute create --type`. */
+export type SearchAttributeTypeName = 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
+/** Every custom search attribute the service uses, with its type: a namespace must have them registered. */
+export const SEARCH_ATTRIBUTES = {
+  OrderStatus: 'Keyword',
+  CustomerId: 'Keyword',
+  OrderStatusSince: 'Datetime',
+} as const satisfies Record<string, SearchAttributeTypeName>;
+
+// The remediation sweeper (workflows/sweeper-workflow.ts), started by a Temporal Schedule (src/remediation/schedule.ts).
+export const SWEEPER_WORKFLOW_TYPE = 'RemediationSweeperWorkflow';
+/** The schedule's id; its runs get the workflow id `remediation-sweep-<scheduled time>` (the schedule appends it). */
+export const REMEDIATION_SCHEDULE_ID = 'oms-remediation-sweeper';
+export const SWEEPER_WORKFLOW_ID_PREFIX = 'remediation-sweep';

@@ -101,4 +101,10 @@ export const ACTIVITY_OPTIONS = {
   /** Checks a support agent waits for inside an Update: short, so the agent gets an answer (503) instead of a hang. */
   interactiveCommerce: { taskQueue: TASK_QUEUES.commerce, startToCloseTimeout: '10s', scheduleToCloseTimeout: '45s', retry: transientBackoff },
   interactive: { startToCloseTimeout: '10s', scheduleToCloseTimeout: '45s', retry: transientBackoff },
+  /**
+   * The remediation sweeper's finders and its snapshot write: a sweep is cheap and the next comes in minutes, so a
+   * few quick attempts, then the sweep fails without writing and the snapshot's age is what alerts (a snapshot that
+   * silently left out a kind would read as "nothing found").
+   */
+  remediation: { startToCloseTimeout: '1m', retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 4 } },
 } satisfies Record<string, ActivityOptions>;

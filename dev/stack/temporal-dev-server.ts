@@ -1,6 +1,7 @@
 // Runs the local Temporal dev server (`temporal server start-dev`, SQLite, Web UI) bound to 127.0.0.1, and knows
 // when it is really usable: gRPC answers and the namespace's custom search attributes are registered.
 import { Connection } from '@temporalio/client';
+import type { SearchAttributeTypeName } from '../../contracts/temporal';
 import type { Log } from '../tools/shared';
 import { ensureTemporalCli } from '../tools/temporal-cli';
 import { assertPortFree, startManaged } from './processes';
@@ -12,7 +13,8 @@ export interface TemporalDevServerOptions {
   /** undefined => in-memory */
   dbFile?: string;
   namespace: string;
-  searchAttributes: Record<string, 'Keyword'>;
+  /** Name → type, as `--search-attribute Name=Type` takes them (contracts/temporal.ts SEARCH_ATTRIBUTES). */
+  searchAttributes: Record<string, SearchAttributeTypeName>;
   dynamicConfig?: Record<string, unknown>;
   uiCodecEndpoint?: string;
   logFile: string;
@@ -115,6 +117,15 @@ async function startViaSdkDownload(
   opts.log('Starting the Temporal dev server through the Temporal SDK (downloads the CLI once; needs internet)…');
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const { defineSearchAttributeKey, SearchAttributeType } = await import('@temporalio/common');
+  const SDK_TYPES = {
+    Keyword: SearchAttributeType.KEYWORD,
+    Text: SearchAttributeType.TEXT,
+    Int: SearchAttributeType.INT,
+    Double: SearchAttributeType.DOUBLE,
+    Bool: SearchAttributeType.BOOL,
+    Datetime: SearchAttributeType.DATETIME,
+    KeywordList: SearchAttributeType.KEYWORD_LIST,
+  } as const;
   const extraArgs: string[] = ['--ui-ip', HOST];
   if (opts.uiCodecEndpoint !== undefined) extraArgs.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   for (const [key, value] of Object.entries(dynamicConfig)) extraArgs.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
@@ -127,7 +138,7 @@ async function startViaSdkDownload(
       ui: opts.uiPort !== undefined,
       ...(opts.uiPort !== undefined ? { uiPort: opts.uiPort } : {}),
       ...(opts.dbFile !== undefined ? { dbFilename: opts.dbFile } : {}),
-      searchAttributes: Object.keys(opts.searchAttributes).map((name) => defineSearchAttributeKey(name, SearchAttributeType.KEYWORD)),
+      searchAttributes: Object.entries(opts.searchAttributes).map(([name, type]) => defineSearchAttributeKey(name, SDK_TYPES[type])),
       extraArgs,
     },
   }).catch((err: unknown) => {

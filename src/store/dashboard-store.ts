@@ -3,6 +3,7 @@
 // steps are kept beside the status for the support queue; one set of queries serves PGlite and PostgreSQL.
 import { z } from 'zod';
 import { DashboardRecord, OrderStatus, ParkedStep, TERMINAL_STATUSES, type TerminalStatus } from '../../contracts';
+import { RemediationSnapshot } from '../../contracts/remediation';
 import { createCustomerKeyStore, type CustomerKeyStore } from './customer-key-store';
 import { DASHBOARD_SCHEMA_SQL } from './schema';
 import { openSqlClient, type SqlClient, type SqlClientTarget } from './sql-client';
@@ -68,11 +69,44 @@ export interface DashboardStore {
    * entry carries the record's current status. `applied` is false for a repeat or an order without a record.
    */
   appendHistoryOnce(orderId: string, eventId: string, entry: { at: string; reason: string }): Promise<{ applied: boolean }>;
+  /** Every parked step of every order (the PARKED queue, one entry per step), oldest first; the total is exact. */
+  listParkedSteps(limit: number): Promise<{ total: number; oldestSince: string | null; steps: ParkedStepRow[] }>;
+  /**
+   * Money owed back, oldest first (the total is exact): a CANCELLED or EXPIRED order that kept a payment and has no
+   * "refunded … of {rrn}" entry on its history, closed before `closedBefore`; and every parked refund step, of any
+   * order, whatever its age (it has already spent its retry budget).
+   */
+  listRefundsOwed(closedBefore: Date, limit: number): Promise<{ total: number; oldestSince: string | null; refunds: RefundOwedRow[] }>;
+  /** Keeps one remediation sweep's findings (idempotent per run id) and prunes all but the newest runs. */
+  saveRemediationSnapshot(snapshot: RemediationSnapshot): Promise<void>;
+  /** The newest sweep's findings, undefined before the first sweep. */
+  latestRemediationSnapshot(): Promise<RemediationSnapshot | undefined>;
   /** Resolves when the database answers a query (readiness). */
   ping(): Promise<void>;
   /** Releases the engine; a second call is a no-op. */
   close(): Promise<void>;
 }
+
+export interface ParkedStepRow {
+  order_id: string;
+  status: OrderStatus;
+  step: string;
+  error: string;
+  since: string;
+}
+
+export interface RefundOwedRow {
+  order_id: string;
+  status: OrderStatus;
+  rrn: string;
+  /** Since when it is owed: the order's closing, or the refund step's parking. */
+  since: string;
+  /** Set when the refund is parked: its last error. */
+  parkedError: string | null;
+}
+
+/** How many sweeps' snapshots the store keeps (about an hour and a half at the default interval of 2 min). */
+export const REMEDIATION_SNAPSHOTS_KEPT = 50;
 
 /** `databaseUrl` set and non-empty → PostgreSQL; else embedded PGlite in `dataDir` (created if missing). */
 export type OpenDashboardStoreOptions = SqlClientTarget;
@@ -230,6 +264,63 @@ UPDATE dashboard_orders AS d SET
 WHERE d.order_id = $1
 RETURNING d.order_id`;
 
+// One row per parked step of the parked orders (the partial parked index finds them). `since` is the workflow's
+// toISOString, so text order is time order.
+const PARKED_STEPS_FROM = `
+FROM dashboard_orders d
+CROSS JOIN LATERAL jsonb_array_elements(COALESCE(d.record->'parked_steps', '[]'::jsonb)) AS s(e)
+WHERE d.parked`;
+const LIST_PARKED_STEPS_SQL = `
+SELECT d.order_id, d.status, s.e->>'step' AS step, s.e->>'error' AS error, s.e->>'since' AS since
+${PARKED_STEPS_FROM}
+ORDER BY s.e->>'since' ASC, d.order_id ASC, s.e->>'step' ASC
+LIMIT $1`;
+const COUNT_PARKED_STEPS_SQL = `SELECT count(*) AS n, min(s.e->>'since') AS oldest ${PARKED_STEPS_FROM}`;
+
+// A closed order's kept payment is refunded by the order itself (closing.ts), which then notes "refunded {cents}
+// cents of {rrn}: {reason}" on its history (payments.ts); a parked refund is the step "refund of {rrn}". Both kinds
+// in one list, an order's kept payment once even when its refund is also parked (the parked entry wins: it says why).
+const REFUNDS_OWED_CTE = `
+WITH unrefunded AS (
+  SELECT d.order_id, d.status, d.record->'payment'->>'rrn' AS rrn,
+         to_char(COALESCE(c.closed_at, d.updated_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS since,
+         NULL::text AS parked_error
+  FROM dashboard_orders d LEFT JOIN order_closures c ON c.order_id = d.order_id
+  WHERE d.status IN ('CANCELLED', 'EXPIRED')
+    AND d.record->'payment'->>'rrn' IS NOT NULL
+    AND COALESCE(c.closed_at, d.updated_at) < $1::timestamptz
+    AND NOT EXISTS (
+      SELECT 1 FROM jsonb_array_elements(COALESCE(d.record->'history', '[]'::jsonb)) AS h(e)
+      WHERE starts_with(COALESCE(h.e->>'reason', ''), 'refunded ')
+        AND position(' of ' || (d.record->'payment'->>'rrn') || ':' IN h.e->>'reason') > 0
+    )
+),
+parked_refunds AS (
+  SELECT d.order_id, d.status, substr(s.e->>'step', length('refund of ') + 1) AS rrn, s.e->>'since' AS since, s.e->>'error' AS parked_error
+  ${PARKED_STEPS_FROM} AND starts_with(s.e->>'step', 'refund of ')
+),
+owed AS (
+  SELECT * FROM parked_refunds
+  UNION ALL
+  SELECT * FROM unrefunded u WHERE NOT EXISTS (SELECT 1 FROM parked_refunds p WHERE p.order_id = u.order_id AND p.rrn = u.rrn)
+)`;
+const LIST_REFUNDS_OWED_SQL = `${REFUNDS_OWED_CTE}
+SELECT order_id, status, rrn, since, parked_error FROM owed ORDER BY since ASC, order_id ASC, rrn ASC LIMIT $2`;
+const COUNT_REFUNDS_OWED_SQL = `${REFUNDS_OWED_CTE}
+SELECT count(*) AS n, min(since) AS oldest FROM owed`;
+
+// Idempotent per run: a retried write of the same sweep replaces its own row. The prune keeps the newest runs.
+const SAVE_REMEDIATION_SQL = `
+INSERT INTO remediation_snapshots (run_id, run_at, snapshot) VALUES ($1, $2::timestamptz, $3::jsonb)
+ON CONFLICT (run_id) DO UPDATE SET run_at = excluded.run_at, snapshot = excluded.snapshot, written_at = now()`;
+const PRUNE_REMEDIATION_SQL = `
+DELETE FROM remediation_snapshots WHERE run_id IN (
+  SELECT run_id FROM remediation_snapshots ORDER BY run_at DESC, run_id DESC OFFSET $1
+)`;
+const LATEST_REMEDIATION_SQL = `SELECT run_id, snapshot FROM remediation_snapshots ORDER BY run_at DESC, run_id DESC LIMIT 1`;
+
+const CountRow = z.object({ n: z.union([z.number(), z.bigint(), z.string()]).transform(Number), oldest: z.string().nullable() });
+
 const SaveRow = z.object({ applied: z.boolean(), closed_as: z.enum(TERMINAL_STATUSES).nullable() });
 
 interface RecordRow {
@@ -331,6 +422,46 @@ export async function createDashboardStore(client: SqlClient): Promise<Dashboard
     async countParked() {
       const [row] = await client.query<{ n: number | bigint }>(COUNT_PARKED_SQL);
       return Number(row?.n ?? 0);
+    },
+
+    async listParkedSteps(limit) {
+      const [rows, [count]] = await Promise.all([
+        client.query<ParkedStepRow>(LIST_PARKED_STEPS_SQL, [resolveLimit(limit)]),
+        client.query<unknown>(COUNT_PARKED_STEPS_SQL),
+      ]);
+      const { n, oldest } = CountRow.parse(count);
+      return { total: n, oldestSince: oldest, steps: rows.map((r) => ({ ...r })) };
+    },
+
+    async listRefundsOwed(closedBefore, limit) {
+      const before = closedBefore.toISOString();
+      const [rows, [count]] = await Promise.all([
+        client.query<{ order_id: string; status: OrderStatus; rrn: string; since: string; parked_error: string | null }>(LIST_REFUNDS_OWED_SQL, [
+          before,
+          resolveLimit(limit),
+        ]),
+        client.query<unknown>(COUNT_REFUNDS_OWED_SQL, [before]),
+      ]);
+      const { n, oldest } = CountRow.parse(count);
+      return {
+        total: n,
+        oldestSince: oldest,
+        refunds: rows.map((r) => ({ order_id: r.order_id, status: r.status, rrn: r.rrn, since: r.since, parkedError: r.parked_error })),
+      };
+    },
+
+    async saveRemediationSnapshot(snapshot) {
+      const s = RemediationSnapshot.parse(snapshot);
+      await client.query(SAVE_REMEDIATION_SQL, [s.run_id, s.run_at, JSON.stringify(s)]);
+      await client.query(PRUNE_REMEDIATION_SQL, [REMEDIATION_SNAPSHOTS_KEPT]);
+    },
+
+    async latestRemediationSnapshot() {
+      const [row] = await client.query<{ run_id: string; snapshot: unknown }>(LATEST_REMEDIATION_SQL);
+      if (row === undefined) return undefined;
+      const parsed = RemediationSnapshot.safeParse(row.snapshot);
+      if (!parsed.success) throw new StoredRecordInvalidError(`remediation run ${row.run_id}`, parsed.error);
+      return parsed.data;
     },
 
     async ping() {

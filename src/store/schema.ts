@@ -111,4 +111,15 @@ CREATE TABLE IF NOT EXISTS customer_erasures (
   erased_at      timestamptz      NOT NULL DEFAULT now(),
   destroyed_keys integer          NOT NULL
 );
+
+-- The remediation sweeper's findings (workflows/sweeper-workflow.ts): one snapshot per run, by its run id (a retried
+-- write is the same row), read back newest first by the gateway's gauges and its support route. Old runs are pruned
+-- by the write itself.
+CREATE TABLE IF NOT EXISTS remediation_snapshots (
+  run_id     text COLLATE "C" PRIMARY KEY,
+  run_at     timestamptz      NOT NULL,
+  written_at timestamptz      NOT NULL DEFAULT now(),
+  snapshot   jsonb            NOT NULL
+);
+CREATE INDEX IF NOT EXISTS remediation_snapshots_run_at_idx ON remediation_snapshots (run_at DESC, run_id DESC);
 `;

@@ -7,6 +7,7 @@ import {
   commerceOrderReceived,
   CustomerIdAttribute,
   OrderStatusAttribute,
+  OrderStatusSinceAttribute,
   LATE_EVENT_WORKFLOW_TYPE,
   lateCaptureWorkflowId,
   lateOrderEventWorkflowId,
@@ -30,6 +31,12 @@ export interface OrderEventSink {
   paymentCapture(orderId: string, event: PaymentCaptureEvent): Promise<DeliveryOutcome>;
 }
 
+/** The gateway's receipt stamp as a Date; a stamp that does not parse (never from the gateway itself) is now. */
+function receiptTime(receivedAt: string): Date {
+  const t = Date.parse(receivedAt);
+  return new Date(Number.isFinite(t) ? t : Date.now());
+}
+
 function digest(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
@@ -42,9 +49,10 @@ export function createTemporalOrderEvents(options: {
 
   /**
    * `shown`: the search attributes the order starts with, as its first run would set them. Given at the start they
-   * cost no history event; the workflow upserts only when they change (workflows/order/order-context.ts).
+   * cost no history event; the workflow upserts only when they change (workflows/order/order-context.ts). The
+   * status holds since the event's receipt: the first status begins with the order.
    */
-  async function deliver<E>(orderId: string, signal: SignalDefinition<[E]>, event: E, shown: { status: OrderStatus; customerId: string }): Promise<boolean> {
+  async function deliver<E>(orderId: string, signal: SignalDefinition<[E]>, event: E, shown: { status: OrderStatus; customerId: string; since: Date }): Promise<boolean> {
     const input: OrderWorkflowInput = { orderId, ...options.windows };
     try {
       await client.workflow.signalWithStart<typeof OrderWorkflow, [E]>(ORDER_WORKFLOW_TYPE, {
@@ -56,6 +64,7 @@ export function createTemporalOrderEvents(options: {
         typedSearchAttributes: [
           { key: OrderStatusAttribute, value: shown.status },
           { key: CustomerIdAttribute, value: shown.customerId },
+          { key: OrderStatusSinceAttribute, value: shown.since },
         ],
         // A closed order is never restarted by a late event.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -73,6 +82,9 @@ export function createTemporalOrderEvents(options: {
         workflowId,
         taskQueue: TASK_QUEUES.orders,
         args: [{ orderId, eventId, event }],
+        // The order it belongs to, readable from visibility without the input (a late capture's id names only its
+        // RRN): the remediation sweeper lists failed late-event runs by order.
+        memo: { orderId },
         // The same late event delivered again joins the running one, and is refused once it completed: handled once.
         // A run that did not complete (failed, timed out, terminated, cancelled) may have left its work half done, so
         // the next delivery starts it again instead of being a 202 nobody acts on. A rerun does nothing twice: the
@@ -89,12 +101,12 @@ export function createTemporalOrderEvents(options: {
   return {
     async commerceOrder(event) {
       const orderId = event.payload.order.order_id;
-      if (await deliver(orderId, commerceOrderReceived, event, { status: 'VALIDATING', customerId: event.payload.customer_id })) return 'delivered';
+      if (await deliver(orderId, commerceOrderReceived, event, { status: 'VALIDATING', customerId: event.payload.customer_id, since: receiptTime(event.receivedAt) })) return 'delivered';
       const bodyDigest = digest(event.payload);
       return handleLate(orderId, lateOrderEventWorkflowId(orderId, bodyDigest), `commerce:${bodyDigest}`, { kind: 'commerce', ...event });
     },
     async paymentCapture(orderId, event) {
-      if (await deliver(orderId, paymentCaptureReceived, event, { status: 'AWAITING_ORDER', customerId: event.payload.customer_id })) return 'delivered';
+      if (await deliver(orderId, paymentCaptureReceived, event, { status: 'AWAITING_ORDER', customerId: event.payload.customer_id, since: receiptTime(event.receivedAt) })) return 'delivered';
       const { rrn } = event.payload;
       return handleLate(orderId, lateCaptureWorkflowId(rrn), `capture:${rrn}`, { kind: 'payment', ...event });
     },

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { TASK_QUEUES } from '../../contracts';
-import { createCommerceActivities, createOrderActivities, type OrderActivityDeps } from '../../activities';
+import { createCommerceActivities, createOrderActivities, createRemediationActivities, type OrderActivityDeps, type RemediationDeps } from '../../activities';
 import type { CommerceApi } from '../clients/commerce-api';
 import type { WorkerDeploymentConfig } from '../config';
 import type { CommercePacer } from './commerce-pacer';
@@ -41,6 +41,11 @@ export async function createWorkers(options: {
   rateLimitCheckMs?: number;
   /** Told when the queue's limit is no longer what this worker was started with (an operator changed it). */
   onRateLimitChange?: (change: { from: number; to: number }) => void;
+  /**
+   * The remediation sweeper's activities (activities/remediation.ts), on `orders` beside the order's: the Schedule's
+   * sweeper workflow runs on any worker. Without them (tests of the order alone) a sweep fails visibly.
+   */
+  remediation?: RemediationDeps;
   /** Prebuilt bundle (tests build it once per file; src/worker/workflow-bundle.ts); otherwise bundled at start. */
   workflowBundle?: WorkflowBundleOption;
   /** The sticky cache of orders in memory (WORKER_MAX_CACHED_WORKFLOWS); the SDK's default when absent. */
@@ -72,7 +77,7 @@ export async function createWorkers(options: {
       : { workflowsPath: WORKFLOWS_PATH, interceptors: { ...interceptors, workflowModules: WORKFLOW_INTERCEPTOR_MODULES } }),
     ...(sinks ? { sinks } : {}),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
-    activities: createOrderActivities(deps),
+    activities: { ...createOrderActivities(deps), ...(options.remediation ? createRemediationActivities(options.remediation) : {}) },
   });
   const commerce = await Worker.create({
     ...versioning,

@@ -1,6 +1,6 @@
 // `npm run worker`: one worker process for production, configured only by the environment (contract §2).
 import { openDashboardStore } from '../store/dashboard-store';
-import { connectWorker } from '../temporal/connection';
+import { connectClient, connectWorker } from '../temporal/connection';
 import { createCommerceApi } from '../clients/commerce-api';
 import { createWorkers } from './create-workers';
 import { buildWorkerDeps } from './worker-deps';
@@ -22,6 +22,8 @@ await runUntilSignal('worker', async (config, logger) => {
   const pacer = await createCommercePacer({ databaseUrl: config.store.databaseUrl, requestsPerSecond: commerceDispatchRate(config.commerceApiRps) });
   const deps = { ...owned.deps, commerce: createCommerceApi({ baseUrl: config.apis.commerceUrl, limiter: pacer, breaker: owned.breakers.commerce }) };
   const connection = await connectWorker(config);
+  // The sweeper's visibility queries (list, count, describe) go through a client; it encrypts like every other one.
+  const visibility = await connectClient(config, tracing);
   const workers = await createWorkers({
     connection,
     namespace: config.temporal.namespace,
@@ -32,6 +34,7 @@ await runUntilSignal('worker', async (config, logger) => {
     workflowBundle: await workflowBundle(config.worker.workflowBundlePath),
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     ...(tracing ? { tracing } : {}),
+    remediation: { client: visibility, store },
     ...(config.workerDeployment !== undefined ? { deployment: config.workerDeployment } : {}),
     onRateLimitChange: ({ from, to }) =>
       logger.warn(
@@ -63,6 +66,7 @@ await runUntilSignal('worker', async (config, logger) => {
       await owned.close();
       await pacer.close();
       await connection.close();
+      await visibility.connection.close();
       await store.close();
       await tracing?.shutdown();
     },

@@ -9,6 +9,7 @@ import { SEARCH_ATTRIBUTES, TASK_QUEUES } from '../../contracts';
 import { freeLoopbackPort } from '../../dev/stack/free-port';
 import { startTemporalDevServer, type TemporalDevServer } from '../../dev/stack/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../../src/worker/create-workers';
+import { workflowBundleOptions } from '../../src/worker/workflow-bundle';
 import type { fakeActivities } from './fake-activities';
 
 export interface TestDevServer {
@@ -43,9 +44,12 @@ export async function startTestDevServer(opts: { name: string; dynamicConfig?: R
   };
 }
 
-/** The real workflow bundle (or that of another workflows module, e.g. a test's variant), built once per test file. */
+/**
+ * The real workflow bundle (or that of another workflows module, e.g. a test's variant), built once per test file
+ * with production's options: the tracing interceptors ride in every bundle the service runs.
+ */
 export function bundleWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  return bundleWorkflowCode(workflowBundleOptions(workflowsPath));
 }
 
 /** Runs `body` while a worker polls each task queue with the given stand-in activities; outside it nothing runs. */

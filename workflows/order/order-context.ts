@@ -1,7 +1,7 @@
 // The order's state and the few rules every part of the workflow shares: the activities, the clock of arrival,
 // phase moves, history notes, and the one write path to the store and the search attributes.
 import { CancellationScope, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { CustomerIdAttribute, OrderStatusAttribute } from '../../contracts/temporal';
+import { CustomerIdAttribute, OrderStatusAttribute, OrderStatusSinceAttribute } from '../../contracts/temporal';
 import type { DashboardRecord, OrderState, TerminalStatus } from '../../contracts';
 import type { CommerceActivities, OrderActivities } from '../../activities';
 import { ACTIVITY_OPTIONS, LOCAL_STORE_WRITE, localStepOptions, stepOptions } from '../activity-options';
@@ -162,9 +162,15 @@ export class OrderContext {
     const statusShown = shown.get(OrderStatusAttribute) === status;
     const customerShown = !customerId || shown.get(CustomerIdAttribute) === customerId;
     if (statusShown && customerShown) return;
+    // OrderStatusSince rides in the same upsert as a new status, so the sweeper can tell how long an order rests
+    // where it is. Not behind a patch: it issues no command the history lacks (the same upsert, one more key, which
+    // replay does not compare — the replay gate proves it on every committed history), while patched() would cost
+    // every new order two events (its marker and the SDK's TemporalChangeVersion upsert), past the history budget.
+    const since = !statusShown;
     upsertSearchAttributes([
       { key: OrderStatusAttribute, value: status },
       ...(customerId ? [{ key: CustomerIdAttribute, value: customerId }] : []),
+      ...(since ? [{ key: OrderStatusSinceAttribute, value: new Date() }] : []),
     ]);
   }
 
