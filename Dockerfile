@@ -26,6 +26,8 @@ COPY contracts ./contracts
 COPY workflows ./workflows
 COPY activities ./activities
 COPY src ./src
+# The support console's static files, served by the gateway at /console (docs/console.md).
+COPY console ./console
 # dev/ (the local stack, tool installers, simulators, demo) stays out: nothing the worker or the gateway loads is there.
 # `node`, the unprivileged user (uid 1000) that the official Node images ship.
 USER node

@@ -5,9 +5,12 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES, TASK_QUEUES } from '../../contracts';
+import { REMEDIATION_SCHEDULE_ID, SEARCH_ATTRIBUTES, TASK_QUEUES } from '../../contracts';
 import { ConfigError, DEV_SECRETS, loadConfig } from '../../src/config';
 import { DEV_PII_KEY } from '../../src/pii/keyring';
+import { sweepIntervalMs } from '../../src/remediation/classify';
+import { applyRemediationSchedule } from '../../src/remediation/schedule';
+import { connectClient } from '../../src/temporal/connection';
 import { DEFAULT_SIMULATOR_PORTS, startSimulators } from '../simulators/server';
 import { ensureKafkaLibs } from '../tools/kafka-jars';
 import { ensureTemporalCli } from '../tools/temporal-cli';
@@ -274,6 +277,13 @@ async function main(): Promise<void> {
       events(processes.gateway),
     );
     running.gateway = gateway;
+    // The remediation sweeper's schedule, created or updated to this run's settings (the production way is
+    // `npm run remediation -- schedule`). Its client encrypts like every other (the schedule's input is a payload).
+    const scheduleClient = await connectClient(config);
+    // A failure here leaves the stack usable without it: said in the banner, not a reason to stop.
+    const schedule = await applyRemediationSchedule(scheduleClient, config.windows, env)
+      .catch((err: unknown) => `NOT created (${(err as Error).message})`)
+      .finally(() => scheduleClient.connection.close());
     ready = true;
     await saveProcesses();
 
@@ -282,6 +292,7 @@ async function main(): Promise<void> {
     const lines = [
       `OMS Processing is ready in ${((Date.now() - started) / 1000).toFixed(1)}s`,
       `  gateway            ${gatewayUrl}   pid ${gateway.pid()}   (try GET /readyz)`,
+      `  support console    ${gatewayUrl}/console   (sign in with SUPPORT_API_TOKEN)`,
       ...processes.workers.map(
         (w, i) => `  worker ${String(w.n).padEnd(12)}pid ${workers[i]?.pid()}   metrics ${w.metrics ?? 'off'}`,
       ),
@@ -297,6 +308,7 @@ async function main(): Promise<void> {
       `  Payment API        ${config.apis.paymentUrl}${missingApis.includes('payment') ? ' (simulator)' : ''}`,
       `  Risk API           ${config.apis.riskUrl}${missingApis.includes('risk') ? ' (simulator)' : ''}`,
       `  gateway metrics    ${gatewayUrl}/metrics   API docs ${gatewayUrl}/docs`,
+      `  remediation        schedule ${REMEDIATION_SCHEDULE_ID} ${schedule} (every ${Math.round(sweepIntervalMs(env) / 1000)} s); findings at ${gatewayUrl}/v1/support/remediation`,
       `  logs               ${logDir}`,
       `  current pids       ${stackProcessesFile(dataDir)}   (kill <pid>: that process alone is restarted)`,
       ...(['COMMERCE_WEBHOOK_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'SUPPORT_API_TOKEN', 'CODEC_API_TOKEN'] as const).map(

@@ -17,8 +17,11 @@ import { BODY_LIMIT_BYTES, rawJsonBody } from './plugins/app/raw-json-body';
 import { swaggerDocs } from './plugins/external/swagger';
 import { codecRoutes, type CodecRouteOptions } from './routes/codec';
 import { commandRoutes } from './routes/commands';
+import { consoleRoutes } from './routes/console';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { orderRoutes } from './routes/orders';
+import { supportConsoleRoutes, type SupportConsoleRouteOptions } from './routes/support-console';
+import { remediationRoutes } from './routes/remediation';
 import { webhookRoutes } from './routes/webhooks';
 
 /** The plugin's options: what the gateway talks to, and the secrets it checks. */
@@ -26,7 +29,8 @@ export interface GatewayOptions {
   events: OrderEventSink;
   commands: OrderCommands;
   /** countParked feeds the oms_orders_with_parked_steps gauge; a store without it exports no such gauge. */
-  store: Pick<DashboardStore, 'get' | 'listByCustomer' | 'listByStatus'> & Partial<Pick<DashboardStore, 'countParked'>>;
+  /** latestRemediationSnapshot feeds the sweeper's gauges and GET /v1/support/remediation; a store without it has neither. */
+  store: Pick<DashboardStore, 'get' | 'listByCustomer' | 'listByStatus'> & Partial<Pick<DashboardStore, 'countParked' | 'latestRemediationSnapshot'>>;
   secrets: { commerceWebhook: string; paymentWebhook: string; supportApiToken: string };
   /** Seals version 2's e-mail at the door and opens it for GET /v1/orders/{id} only (src/pii/customer-emails.ts). */
   emails: Pick<CustomerEmails, 'seal' | 'open'>;
@@ -35,6 +39,8 @@ export interface GatewayOptions {
   readiness: Record<string, ReadinessCheck>;
   /** Defaults to a fresh registry with process metrics. */
   metrics?: GatewayMetrics;
+  /** The support console's reads (docs/console.md); without it the Commerce view answers 503 and no Web UI is linked. */
+  supportConsole?: Omit<SupportConsoleRouteOptions, 'supportApiToken'>;
 }
 
 /** The plugin's options and the logger of the Fastify instance that hosts it (a server option, not a plugin one). */
@@ -82,7 +88,13 @@ export const gatewayApp = fp<GatewayOptions>(
     await app.register(webhookRoutes, { events: opts.events, secrets: opts.secrets, metrics, emails: opts.emails });
     await app.register(orderRoutes, { store: opts.store, supportApiToken: opts.secrets.supportApiToken, emails: opts.emails });
     await app.register(commandRoutes, { commands: opts.commands, supportApiToken: opts.secrets.supportApiToken });
+    if (opts.store.latestRemediationSnapshot) await app.register(remediationRoutes, { latest: opts.store.latestRemediationSnapshot.bind(opts.store), supportApiToken: opts.secrets.supportApiToken, metrics });
     await app.register(codecRoutes, opts.codec);
+    await app.register(consoleRoutes);
+    await app.register(supportConsoleRoutes, {
+      ...(opts.supportConsole ?? { commerce: undefined, temporal: { uiUrl: undefined, namespace: opts.codec.namespace } }),
+      supportApiToken: opts.secrets.supportApiToken,
+    });
   },
   { name: 'oms-gateway', fastify: '5.x' },
 );

@@ -93,6 +93,9 @@ describe('OpenAPI at /docs', () => {
         '/v1/support/orders/{order_id}/retry',
         // Contract §10 (vNext): an agent's decision on an order in RISK_REVIEW.
         '/v1/support/orders/{order_id}/risk-decision',
+        // The support console's reads (docs/console.md): the Commerce App's view of an order, the Web UI link.
+        '/v1/support/orders/{order_id}/commerce',
+        '/v1/support/console-settings',
         '/v1/webhooks/commerce',
         '/v1/webhooks/payments',
         // Contract §9: the Web UI's codec server.
