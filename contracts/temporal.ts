@@ -82,6 +82,8 @@ export const decideRisk = defineUpdate<DashboardRecord, [RiskDecisionRequest]>('
 export const RISK_COLLECTION_PATCH = 'risk-collection';
 /** An operator's retry resumes the parked steps after its own record write, not alongside it (order-workflow.ts). */
 export const RETRY_AFTER_ITS_WRITE_PATCH = 'retry-after-its-write';
+/** An operator's retry names its agent (and note) in the order's history, as every other support action does. */
+export const RETRY_NAMES_THE_AGENT_PATCH = 'retry-names-the-agent';
 
 export const OrderStatusAttribute = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const CustomerIdAttribute = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);

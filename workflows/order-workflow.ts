@@ -20,10 +20,11 @@ import {
   paymentCaptureReceived,
   retryParkedSteps,
   RETRY_AFTER_ITS_WRITE_PATCH,
+  RETRY_NAMES_THE_AGENT_PATCH,
   RISK_COLLECTION_PATCH,
 } from '../contracts/temporal';
 import { rejection, RejectionType } from '../contracts/errors';
-import type { OrderStatus, OrderWorkflowInput } from '../contracts';
+import type { OrderStatus, OrderWorkflowInput, RetryRequest } from '../contracts';
 import { DEFAULT_STEP_RETRY_BUDGET_MS } from './activity-options';
 import { Closer } from './order/closing';
 import { Flow } from './order/flow';
@@ -59,7 +60,7 @@ export async function OrderWorkflow(input: OrderWorkflowInput, carried?: OrderDa
   setHandler(getOrderState, () => ctx.snapshot());
   setHandler(correctOrder, (request) => shielded(() => flow.correct(request)), { validator: (request) => flow.validateCorrection(request) });
   setHandler(cancelOrder, (request) => shielded(() => closer.cancel(request.reason)), { validator: (_request) => closer.validateCancel() });
-  setHandler(retryParkedSteps, (_request) => shielded(() => retryParked(ctx)), { validator: (_request) => validateRetry(ctx) });
+  setHandler(retryParkedSteps, (request) => shielded(() => retryParked(ctx, request)), { validator: (_request) => validateRetry(ctx) });
   setHandler(decideRisk, (request) => shielded(() => flow.decideRisk(request)), { validator: (request) => flow.validateRiskDecision(request) });
 
   // A cancellation requested through Temporal (the Web UI's "Request cancellation") is a cancel like the route's:
@@ -115,10 +116,19 @@ function validateRetry(ctx: OrderContext): void {
   if (!ctx.parking.any) throw rejection(RejectionType.ORDER_NOT_PARKED, `order is ${ctx.status}, no step is parked`);
 }
 
-async function retryParked(ctx: OrderContext) {
+/**
+ * The history note of a retry. Earlier releases wrote the same words for every retry; behind its patch (a marker only
+ * on an order that is retried) the note names the agent and their note, as a correction or a risk decision does.
+ */
+function retryNote(request: RetryRequest | undefined): string {
+  if (!patched(RETRY_NAMES_THE_AGENT_PATCH) || !request?.agent) return 'parked steps retried by an operator';
+  return `parked steps retried by ${request.agent}${request.note ? `: ${request.note}` : ''}`;
+}
+
+async function retryParked(ctx: OrderContext, request: RetryRequest | undefined) {
   if (!patched(RETRY_AFTER_ITS_WRITE_PATCH)) {
     ctx.parking.retryAllNow();
-    ctx.note('parked steps retried by an operator');
+    ctx.note(retryNote(request));
     await ctx.persist();
     return ctx.record();
   }
@@ -126,7 +136,7 @@ async function retryParked(ctx: OrderContext) {
   // could finish in the same task as this write; replay then resolves both together and may issue the step's next
   // command before this Update's answer, the other way round from the live run (a non-determinism error).
   const resume = ctx.parking.releaseAll();
-  ctx.note('parked steps retried by an operator');
+  ctx.note(retryNote(request));
   await ctx.persist();
   resume();
   return ctx.record();

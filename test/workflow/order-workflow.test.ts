@@ -305,8 +305,10 @@ describe('parking after a step exhausts its retries', () => {
       const validationsBefore = fakes.log.validations;
 
       fakes.behaviour.pimDown = false;
-      const resumed = await handle.executeUpdate(retryParkedSteps, { args: [{ agent: 'ops-olga' }] });
+      const resumed = await handle.executeUpdate(retryParkedSteps, { args: [{ agent: 'ops-olga', note: 'PIM is back' }] });
       expect(resumed.status).not.toBe('PARKED');
+      // The agent and their note go into the order's history, as with every support action.
+      expect(resumed.history.map((h) => h.reason)).toContain('parked steps retried by ops-olga: PIM is back');
       expect(await handle.result()).toMatchObject({ status: 'FORWARDED' });
       // It resumed at enrichment: validation did not run again.
       expect(fakes.log.validations).toBe(validationsBefore);
@@ -334,7 +336,9 @@ describe('parking after a step exhausts its retries', () => {
       await eventually(handle, { status: 'PARKED' });
       expect(await refusal(handle.executeUpdate(cancelOrder, { args: [{ reason: 'x' }] }))).toBe('PAYMENT_ALREADY_CAPTURED');
       fakes.behaviour.kafkaDown = false;
-      await handle.executeUpdate(retryParkedSteps, { args: [{}] });
+      // Without an agent (an operator's script), the note says so.
+      const resumed = await handle.executeUpdate(retryParkedSteps, { args: [{}] });
+      expect(resumed.history.map((h) => h.reason)).toContain('parked steps retried by an operator');
       expect(await handle.result()).toMatchObject({ status: 'FORWARDED' });
       expect(fakes.log.published).toHaveLength(1);
     });
