@@ -3,6 +3,7 @@
 import Fastify from 'fastify';
 import { runUntilSignal } from '../process/lifecycle';
 import { openDashboardStore } from '../store/dashboard-store';
+import { storeWaitLogger, whenReachable } from '../store/when-reachable';
 import { requestTracing } from '../tracing/request-tracing';
 import { startTracingFromConfig } from '../tracing/tracing';
 import { gatewayApp, gatewayServerOptions } from './app';
@@ -11,7 +12,8 @@ import { buildGatewayDeps } from './gateway-deps';
 await runUntilSignal('gateway', async (config, logger) => {
   // Off (undefined) unless an OTLP endpoint is configured: then every request's span starts the order's trace.
   const tracing = startTracingFromConfig(config.tracing);
-  const store = await openDashboardStore({ dataDir: config.store.dataDir, ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}) });
+  // Started while the store is down, the gateway waits for it instead of exiting (its readiness says not ready).
+  const store = await whenReachable('the dashboard store', () => openDashboardStore({ dataDir: config.store.dataDir, ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}) }), { onRetry: storeWaitLogger(logger) });
   const owned = await buildGatewayDeps(config, logger, store, tracing);
   const app = Fastify(gatewayServerOptions(logger));
   if (tracing) await app.register(requestTracing, { tracer: tracing.tracer });

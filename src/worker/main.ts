@@ -1,5 +1,6 @@
 // `npm run worker`: one worker process for production, configured only by the environment (contract §2).
 import { openDashboardStore } from '../store/dashboard-store';
+import { storeWaitLogger, whenReachable } from '../store/when-reachable';
 import { connectClient, connectWorker } from '../temporal/connection';
 import { createCommerceApi } from '../clients/commerce-api';
 import { createWorkers } from './create-workers';
@@ -16,10 +17,12 @@ await runUntilSignal('worker', async (config, logger) => {
   installTemporalRuntime(logger, config.workerMetricsAddress);
   // Off (undefined) unless an OTLP endpoint is configured: then activities continue the trace their order carries.
   const tracing = startTracingFromConfig(config.tracing);
-  const store = await openDashboardStore({ dataDir: config.store.dataDir, ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}) });
+  // Started while the store is down (a restart during an outage), the worker waits for it instead of exiting.
+  const waitForStore = { onRetry: storeWaitLogger(logger) };
+  const store = await whenReachable('the dashboard store', () => openDashboardStore({ dataDir: config.store.dataDir, ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}) }), waitForStore);
   const owned = buildWorkerDeps(config, logger, store);
   // Commerce calls of every worker on one slot schedule (commerce-pacer.ts): in the shared store when there is one.
-  const pacer = await createCommercePacer({ databaseUrl: config.store.databaseUrl, requestsPerSecond: commerceDispatchRate(config.commerceApiRps) });
+  const pacer = await whenReachable('the Commerce pacer\'s slot table', () => createCommercePacer({ databaseUrl: config.store.databaseUrl, requestsPerSecond: commerceDispatchRate(config.commerceApiRps) }), waitForStore);
   const deps = { ...owned.deps, commerce: createCommerceApi({ baseUrl: config.apis.commerceUrl, limiter: pacer, breaker: owned.breakers.commerce }) };
   const connection = await connectWorker(config);
   // The sweeper's visibility queries (list, count, describe) go through a client; it encrypts like every other one.
