@@ -18,11 +18,27 @@ export interface IndependentApis {
   riskDown: { value: boolean };
   /** The bodies of the assessments asked for, in order. */
   assessments: Array<{ order_id: string; customer_id: string; amount_cents: number; items: unknown[] }>;
+  /** When each request arrived (epoch ms), per API: the calls per second a chaos run reports. */
+  calls: Array<{ api: ApiName; at: number }>;
+  /**
+   * An injected fault per API, asked before the API's normal answer: a returned answer is sent instead (e.g. 503,
+   * or 429 with Retry-After); undefined lets the request through. Unset by default: the APIs behave as specified.
+   */
+  faults: Partial<Record<ApiName, (req: { method: string; url: string }) => FaultAnswer | undefined>>;
   stop(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, body?: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+export type ApiName = 'commerce' | 'pim' | 'payment' | 'risk';
+
+/** What a faulty API answers instead of its normal answer. */
+export interface FaultAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(body === undefined ? '' : JSON.stringify(body));
 }
 
@@ -51,17 +67,29 @@ export async function startIndependentApis(): Promise<IndependentApis> {
     riskDecisions: new Map(),
     riskDown: { value: false },
     assessments: [],
+    calls: [],
+    faults: {},
   };
-  const note = (api: string, req: IncomingMessage) => state.requests.push(`${api} ${req.method} ${req.url}`);
+  /** Notes the request; true when an injected fault has already answered it. */
+  const note = (api: ApiName, req: IncomingMessage, res: ServerResponse): boolean => {
+    state.requests.push(`${api} ${req.method} ${req.url}`);
+    state.calls.push({ api, at: Date.now() });
+    const fault = state.faults[api]?.({ method: req.method ?? 'GET', url: req.url ?? '' });
+    if (fault === undefined) return false;
+    // The request body is not read: drain it so the connection stays usable for keep-alive.
+    req.resume();
+    send(res, fault.status, fault.body ?? { error: 'injected fault' }, fault.headers);
+    return true;
+  };
 
   const commerce = await listen(async (req, res) => {
-    note('commerce', req);
+    if (note('commerce', req, res)) return;
     const match = /^\/orders\/([^/]+)$/.exec(req.url ?? '');
     const order = match && state.orders.get(decodeURIComponent(match[1] ?? ''));
     return order ? send(res, 200, order) : send(res, 404, { error: 'not found' });
   });
   const pim = await listen(async (req, res) => {
-    note('pim', req);
+    if (note('pim', req, res)) return;
     const match = /^\/items\/([^/]+)$/.exec(req.url ?? '');
     const itemId = decodeURIComponent(match?.[1] ?? '');
     if (state.failingItems.has(itemId)) return send(res, 503, { error: 'maintenance' });
@@ -69,7 +97,7 @@ export async function startIndependentApis(): Promise<IndependentApis> {
     return item ? send(res, 200, item) : send(res, 404, { error: 'not found' });
   });
   const payment = await listen(async (req, res) => {
-    note('payment', req);
+    if (note('payment', req, res)) return;
     const refund = /^\/payments\/([^/]+)\/refunds$/.exec(req.url ?? '');
     if (refund && req.method === 'POST') {
       const rrn = decodeURIComponent(refund[1] ?? '');
@@ -87,7 +115,7 @@ export async function startIndependentApis(): Promise<IndependentApis> {
   });
 
   const risk = await listen(async (req, res) => {
-    note('risk', req);
+    if (note('risk', req, res)) return;
     if (req.url !== '/assessments' || req.method !== 'POST') return send(res, 404, { error: 'not found' });
     if (state.riskDown.value) return send(res, 503, { error: 'maintenance' });
     const body = (await readBody(req)) as IndependentApis['assessments'][number];
