@@ -47,7 +47,8 @@ export async function ensureRemediationSchedule(client: Client, opts: Remediatio
     const create: ScheduleOptions = {
       scheduleId,
       ...def,
-      state: { note: 'remediation sweeper (docs/reliability.md, "Remediation: the sweeper")' },
+      // The first sweep runs now, not one interval later: a fresh install has findings (and the last-run gauge) at once.
+      state: { note: 'remediation sweeper (docs/reliability.md, "Remediation: the sweeper")', triggerImmediately: true },
     };
     await client.schedule.create(create);
     return 'created';
