@@ -465,6 +465,31 @@ describe('support and order read API (Bearer)', () => {
   });
 });
 
+describe('reads while the store is down', () => {
+  const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
+  it.each([
+    ['GET /v1/orders/{id}', '/v1/orders/ord-0001'],
+    ["GET /v1/customers/{id}/orders", '/v1/customers/cus-007/orders'],
+    ['GET /v1/support/orders', '/v1/support/orders?status=PARKED'],
+  ])('%s → 503 store-unavailable with Retry-After, not a 500', async (_name, url) => {
+    const { app, store } = await build();
+    store.get = async () => Promise.reject(refused());
+    store.listByCustomer = async () => Promise.reject(refused());
+    store.listByStatus = async () => Promise.reject(refused());
+    const res = await app.inject({ method: 'GET', url, headers: bearer() });
+    const body = problem(res, 503);
+    expect(body.type).toBe('https://oms.example/problems/store-unavailable');
+    expect(res.headers['retry-after']).toBe('5');
+  });
+
+  it('a record the store refuses for good (a permanent SQLSTATE) stays a 500: retrying would not help', async () => {
+    const { app, store } = await build();
+    store.get = async () => Promise.reject(Object.assign(new Error('relation "dashboard_records" does not exist'), { code: '42P01' }));
+    problem(await app.inject({ method: 'GET', url: '/v1/orders/ord-0001', headers: bearer() }), 500);
+  });
+});
+
 describe('ids in a path (contract §4 "Identifiers and text")', () => {
   it('GET /v1/orders/ctl%00x → 400 naming params.order_id, never a store query (it once was a 500 from PostgreSQL)', async () => {
     const { app, store } = await build();

@@ -5,6 +5,7 @@ import { Id, OrderStatus, PublicRecord, SupportOrderView } from '../../../contra
 import { SealError } from '../../pii/aes-gcm';
 import type { CustomerEmails } from '../../pii/customer-emails';
 import type { DashboardStore } from '../../store/dashboard-store';
+import { isPermanentStoreError } from '../../store/store-errors';
 import { requireBearer } from '../hooks/require-bearer';
 import { HttpProblem, problems } from '../problem';
 
@@ -21,9 +22,22 @@ const OrderIdParams = z.object({ order_id: Id });
 const CustomerIdParams = z.object({ customer_id: Id });
 const Limit = z.coerce.number().int().min(1).max(500).default(100);
 
+/**
+ * A read while the store is down (an outage: connection refused, reset, timeout) is a 503 the caller retries, as the
+ * webhooks' are; a stored record the code cannot read (a refused statement, an invalid row) stays a logged 500.
+ */
+async function fromStore<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (isPermanentStoreError(err)) throw err;
+    throw new HttpProblem(503, 'store-unavailable', 'the order store is unavailable; retry later', [], { 'retry-after': '5' });
+  }
+}
+
 export const orderRoutes: FastifyPluginAsyncZod<OrderRouteOptions> = async (app, opts) => {
   app.addHook('onRequest', requireBearer(opts.supportApiToken));
-  const problem = problems(400, 401, 404);
+  const problem = problems(400, 401, 404, 503);
 
   app.get(
     '/v1/orders/:order_id',
@@ -37,7 +51,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRouteOptions> = async (app,
       },
     },
     async (request) => {
-      const record = await opts.store.get(request.params.order_id);
+      const record = await fromStore(() => opts.store.get(request.params.order_id));
       if (!record) throw new HttpProblem(404, 'order-not-found', `no order ${request.params.order_id}`);
       const { customer_email_sealed: sealed, ...shown } = record;
       if (sealed === undefined) return shown;
@@ -62,7 +76,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRouteOptions> = async (app,
         response: { 200: OrderList, ...problem },
       },
     },
-    async (request) => ({ orders: await opts.store.listByCustomer(request.params.customer_id, { limit: request.query.limit }) }),
+    async (request) => ({ orders: await fromStore(() => opts.store.listByCustomer(request.params.customer_id, { limit: request.query.limit })) }),
   );
 
   app.get(
@@ -75,6 +89,6 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRouteOptions> = async (app,
         response: { 200: OrderList, ...problem },
       },
     },
-    async (request) => ({ orders: await opts.store.listByStatus(request.query.status, { limit: request.query.limit }) }),
+    async (request) => ({ orders: await fromStore(() => opts.store.listByStatus(request.query.status, { limit: request.query.limit })) }),
   );
 };
