@@ -285,6 +285,9 @@ describe('the support console', () => {
     await expect.poll(() => page.locator('#outcome').textContent()).toContain('Retry started (200)');
     await waitForStatusOnPage(page, orderId, 'FORWARDED', () => page.getByRole('button', { name: 'Refresh' }).click());
     await expectNotReloaded(page);
+    // The agent signed in goes with the retry into the order's history, as with the other actions.
+    const record = await recordInStatus<{ status: string; history: Array<{ reason?: string }> }>(world.gateway, orderId, 'FORWARDED');
+    expect(record.history.map((e) => e.reason ?? '').join('\n')).toContain(`parked steps retried by ${AGENT}`);
     await shot(page, 'retried');
   });
 
