@@ -2,6 +2,8 @@
 // test secrets, a reader on the fulfillment topic, a gateway client and a Temporal client (what an operator sees in
 // the Web UI). Each e2e file boots one and stops it.
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { encryptingDataConverter } from '../../src/pii/data-converter';
+import { DEV_PII_KEY, parseKeyring } from '../../src/pii/keyring';
 import { commerceWebhook, paymentCapture } from './fixtures';
 import { readTopic, type TopicReader } from './fulfillment-topic';
 import { gatewayClient, type GatewayClient } from './gateway-client';
@@ -23,7 +25,7 @@ export interface E2eWorld {
   stack: LocalStack;
   topic: TopicReader;
   gateway: GatewayClient;
-  /** A client of the stack's Temporal server, for what an operator checks there (status, runs, deletion). */
+  /** A client of the stack's Temporal server with the service's codec, for what an operator checks there (status, runs, deletion). */
   temporal: Client;
   /** Temporal's view of the latest run of `workflowId`: its status name (RUNNING, COMPLETED, …) and run id; null if none. */
   describeWorkflow(workflowId: string): Promise<{ status: string; runId: string } | null>;
@@ -59,7 +61,13 @@ export async function bootE2eWorld(extraEnv: Record<string, string> = {}, option
       ...extraEnv,
     }, options);
     topic = await readTopic(stack.kafkaBrokers, 'order-fulfillment');
-    temporal = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }), namespace: 'default' });
+    // With the service's codec, as the Web UI has it (through the codec server): memos and results are encrypted
+    // payloads (a late event's memo names its order), which a client without the key cannot even describe.
+    temporal = new Client({
+      connection: await Connection.connect({ address: stack.temporalAddress }),
+      namespace: 'default',
+      dataConverter: encryptingDataConverter(parseKeyring(extraEnv.PII_ENCRYPTION_KEYS ?? DEV_PII_KEY)),
+    });
   } catch (err) {
     await stop();
     throw err;
