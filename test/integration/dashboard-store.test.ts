@@ -400,21 +400,27 @@ describe.each([pglite, postgres])('DashboardStore on $name', (engine) => {
     it.runIf(engine === postgres)('keeps the other connection’s key when its first e-mail commits while this one’s insert waits', async () => {
       const customer = ids.customer();
       const other = new pg.Client({ connectionString: space.options.databaseUrl });
-      await other.connect();
+      // Watched from a third connection outside any transaction: inside one, PostgreSQL snapshots pg_stat_activity at
+      // its first read, so polling from `other` could keep seeing the moment before this insert began to wait.
+      const watcher = new pg.Client({ connectionString: space.options.databaseUrl });
+      await Promise.all([other.connect(), watcher.connect()]);
+      let sealing: Promise<unknown> | undefined;
       try {
         await other.query('BEGIN');
         await other.query("INSERT INTO customer_data_keys (key_id, customer_id, master_key_id, wrapped_key) VALUES ($1, $2, 'test-old', 'AAAA')", ['dk_other', customer]);
-        const sealing = store.customerKeys.addKey({ keyId: 'dk_mine', customerId: customer, masterKeyId: 'test-old', wrappedKey: 'BBBB' });
+        sealing = store.customerKeys.addKey({ keyId: 'dk_mine', customerId: customer, masterKeyId: 'test-old', wrappedKey: 'BBBB' });
         await vi.waitFor(async () => {
-          const waiting = await other.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO customer_data_keys%'");
+          const waiting = await watcher.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO customer_data_keys%'");
           expect(waiting.rowCount).toBeGreaterThan(0);
-        }, { timeout: 10_000, interval: 20 });
+        }, { timeout: 30_000, interval: 20 });
         await other.query('COMMIT');
         expect(await sealing).toMatchObject({ keyId: 'dk_other', customerId: customer });
       } finally {
-        // Its key material is made up: it must not reach the rewrap test below.
-        await other.query('DELETE FROM customer_data_keys WHERE customer_id = $1', [customer]).catch(() => undefined);
-        await other.end();
+        // Their key material is made up: neither key may reach the rewrap test below, whatever happened above.
+        await other.query('ROLLBACK').catch(() => undefined);
+        await sealing?.catch(() => undefined);
+        await watcher.query('DELETE FROM customer_data_keys WHERE customer_id = $1', [customer]).catch(() => undefined);
+        await Promise.all([other.end(), watcher.end()]);
       }
     });
 
