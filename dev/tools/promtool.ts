@@ -1,21 +1,8 @@
 // Prometheus's promtool (checks and unit-tests ops/prometheus/oms-alerts.yml) and the Prometheus server (the chaos
 // run's alert evaluation, dev/chaos/prometheus.ts): PROMTOOL_PATH / PROMETHEUS_PATH, else the cached build, else built
 // once from source with `go install` into the tools cache. Without Go, ensure… fails naming what to install.
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  buildLogFile,
-  envExecutable,
-  findExecutable,
-  isExecutable,
-  lockPathFor,
-  publishDir,
-  runToCompletion,
-  toolsCacheDir,
-  withBuildLock,
-  type Env,
-  type Log,
-} from './shared';
+import { envExecutable, findExecutable, goInstallIntoCache, isExecutable, toolsCacheDir, type Env, type Log } from './shared';
 
 /** One module version for both binaries, so the second build reuses the first one's compiled packages. */
 export const PROMETHEUS_VERSION = '0.316.0';
@@ -59,33 +46,18 @@ async function ensurePrometheusTool(tool: PrometheusTool, log: Log): Promise<str
   if (go === undefined) {
     throw new Error(`${what}: not in ${dir} and no Go toolchain on PATH; install Go or set ${ENV_OVERRIDE[tool]}`);
   }
-  const binary = join(dir, tool);
-  const cached = async (): Promise<string | undefined> => ((await isExecutable(binary)) ? binary : undefined);
-  return withBuildLock(lockPathFor(dir), cached, async () => {
-    const partial = `${dir}.partial`;
-    await rm(partial, { recursive: true, force: true });
-    await mkdir(partial, { recursive: true });
-    const logFile = buildLogFile(dirName(tool));
-    log(`Building ${what} with go install (first time only, minutes on 2 cores; log: ${logFile})…`);
-    // Checksum verification (GOSUMDB) stays on, as for the Temporal CLI. No `builtinassets` tag: the server's
-    // web UI is not needed (its HTTP API is), and the tag would need the UI's compiled assets in the module.
-    await runToCompletion({
-      what,
-      command: go,
-      args: ['install', `github.com/prometheus/prometheus/cmd/${tool}@v${PROMETHEUS_VERSION}`],
-      env: { ...process.env, CGO_ENABLED: '0', GOBIN: partial },
-      cwd: partial,
-      logFile,
-      log,
-      hint:
-        'If a checksum lookup failed (sum.golang.org unreachable), fix the network or GOPROXY/GOSUMDB settings, or ' +
-        `point ${ENV_OVERRIDE[tool]} at an installed ${tool} binary.`,
-    });
-    if (!(await isExecutable(join(partial, tool)))) {
-      throw new Error(`${what}: go install succeeded but ${join(partial, tool)} is missing; see ${logFile}`);
-    }
-    await publishDir(partial, dir);
-    log(`${what} ready: ${binary}`);
-    return binary;
-  }, { log, what });
+  // No `builtinassets` tag: the server's web UI is not needed (its HTTP API is), and the tag would need the UI's
+  // compiled assets in the module.
+  return goInstallIntoCache({
+    what,
+    go,
+    pkg: `github.com/prometheus/prometheus/cmd/${tool}@v${PROMETHEUS_VERSION}`,
+    binaryName: tool,
+    dir,
+    expect: 'minutes on 2 cores',
+    hint:
+      'If a checksum lookup failed (sum.golang.org unreachable), fix the network or GOPROXY/GOSUMDB settings, or ' +
+      `point ${ENV_OVERRIDE[tool]} at an installed ${tool} binary.`,
+    log,
+  });
 }

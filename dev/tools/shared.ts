@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir, hostname, tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { describeExit, isPidAlive, sleep, spawnManaged, tailFile } from '../stack/processes';
 
 export const TOOL_VERSIONS = { temporalCli: '1.5.1', kafka: '3.9.1', temporalTestServer: '1.38.0' } as const;
@@ -219,6 +219,53 @@ export async function runToCompletion(opts: {
   } finally {
     clearInterval(progress);
   }
+}
+
+/**
+ * Builds one Go binary with `go install <pkg>@<version>` into `dir` (a tool's cache dir), once across processes: under
+ * the build lock, into `<dir>.partial`, published by rename. CGO off; checksum verification (GOSUMDB) stays on, so a
+ * module that cannot be verified fails the build. Resolves to the binary's path.
+ */
+export async function goInstallIntoCache(opts: {
+  /** "Temporal CLI 1.5.1": how messages name it. */
+  what: string;
+  go: string;
+  /** `module/path/cmd/x@vX.Y.Z` */
+  pkg: string;
+  binaryName: string;
+  dir: string;
+  /** How long it usually takes, for the first-build message ("a few minutes on 2 cores"). */
+  expect: string;
+  /** What to do when the build fails (the override variable to set instead). */
+  hint: string;
+  log: Log;
+}): Promise<string> {
+  const { what, dir, log } = opts;
+  const binary = join(dir, opts.binaryName);
+  const cached = async (): Promise<string | undefined> => ((await isExecutable(binary)) ? binary : undefined);
+  return withBuildLock(lockPathFor(dir), cached, async () => {
+    const partial = `${dir}.partial`;
+    await rm(partial, { recursive: true, force: true });
+    await mkdir(partial, { recursive: true });
+    const logFile = buildLogFile(basename(dir));
+    log(`Building ${what} with go install (first time only, ${opts.expect}; log: ${logFile})…`);
+    await runToCompletion({
+      what,
+      command: opts.go,
+      args: ['install', opts.pkg],
+      env: { ...process.env, CGO_ENABLED: '0', GOBIN: partial },
+      cwd: partial,
+      logFile,
+      log,
+      hint: opts.hint,
+    });
+    if (!(await isExecutable(join(partial, opts.binaryName)))) {
+      throw new Error(`${what}: go install succeeded but ${join(partial, opts.binaryName)} is missing; see ${logFile}`);
+    }
+    await publishDir(partial, dir);
+    log(`${what} ready: ${binary}`);
+    return binary;
+  }, { log, what });
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
