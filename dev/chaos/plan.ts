@@ -1,5 +1,6 @@
 // The orders of a chaos run and what each must end as (contract §6): a seeded, reproducible mix of arrival orders,
 // duplicates, invalid-then-corrected, cancelled, never-captured and twice-paid orders. Pure: no I/O.
+import { seededRandom } from '../simulators/seed';
 
 export type OrderKind = 'normal' | 'duplicate' | 'invalid' | 'cancelled' | 'never_captured' | 'second_payment';
 export type Arrival = 'webhook_first' | 'capture_first';
@@ -51,18 +52,6 @@ export const ITEM_POOL = Array.from({ length: 24 }, (_, i) => ({
   sku_id: `SKU-${1000 + i}`,
   brand_code: ['ACME', 'NORD', 'SOLE'][i % 3] ?? 'ACME',
 }));
-
-/** mulberry32: a small seeded PRNG, so a run can be repeated with the same orders. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** How many orders of each kind a run of `n` has (each share rounded; at least one of each from 50 orders on). */
 export function kindCounts(n: number): Record<OrderKind, number> {

@@ -78,8 +78,8 @@ export const seededCatalogue: readonly CatalogueItem[] = freezeAll(
   ),
 );
 
-// mulberry32: a tiny seeded PRNG, so the order book is the same on every machine and every run.
-function mulberry32(seed: number): () => number {
+/** mulberry32: a tiny seeded PRNG, so the order book (and a chaos run's orders) are the same on every machine and run. */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -97,7 +97,7 @@ export const seededRrn = (n: number): string => `rrn-${pad(n, 4)}`;
 const PLACED_FROM = Date.parse('2026-10-01T08:00:00.000Z');
 
 function buildOrderBook(): { orders: OrderRecord[]; payments: PaymentRecord[] } {
-  const random = mulberry32(20261001);
+  const random = seededRandom(20261001);
   const pick = (n: number): number => Math.floor(random() * n);
   const orders: OrderRecord[] = [];
   const payments: PaymentRecord[] = [];
